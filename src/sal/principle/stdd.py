@@ -1,0 +1,236 @@
+"""Exact spike-time-difference distribution (STDD) of two neural-sampling neurons (spec principle §2-4).
+
+The chain lives on states (a, b) = steps since the last spike of neuron i and of neuron j (0 = spiked
+in this step, saturating at M - 1). All probability vectors are kept as 2-D arrays P[a, b]; one step of
+the chain costs O(M^2) and needs no sparse matrices.
+
+Stationary distribution: between spikes a state moves deterministically along a diagonal
+(a, b) -> (a+1, b+1), so the chain is fully described by the 2M - 1 "somebody just spiked" boundary
+states {a = 0} u {b = 0}. We solve the embedded boundary chain (a dense (2M-1)^2 system) and fill the
+interior by walking the diagonals: exact, O(M^2) plus one small solve.
+
+Conventions (spec §1): W_ji is the synapse i -> j, W_ij is j -> i; the STDD is over
+dt = t_j - t_i with lags -(M-1) .. (M-1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ..kernels import PSP_SHAPES, psp, stdp_window
+
+FILL_MIDDLE = ("nan", "zero", "smooth")
+
+
+# --------------------------------------------------------------------------- chain primitives
+def firing_probabilities(w_ji, w_ij, b_i, b_j, *, psp_shape, tau_ref, tau_syn, window):
+    """Per-state firing probabilities of a non-refractory neuron, as two vectors.
+
+    p_i(a, b) = PI[b] if a >= tau_ref - 1 else 0,   PI[b] = sigma_tau(b_i + W_ij kappa(n(b)))
+    p_j(a, b) = PJ[a] if b >= tau_ref - 1 else 0,   PJ[a] = sigma_tau(b_j + W_ji kappa(n(a)))
+    with n(x) = min(x + 1, M - 1) and sigma_tau(u) = 1 / (1 + tau_ref exp(-u)).
+    """
+    M = window
+    ages = np.minimum(np.arange(M) + 1, M - 1)  # n(x): the PSP acts from the step after the spike
+    kappa = psp(psp_shape, ages, tau_ref=tau_ref, tau_syn=tau_syn)
+    PI = 1.0 / (1.0 + tau_ref * np.exp(-(b_i + w_ij * kappa)))
+    PJ = 1.0 / (1.0 + tau_ref * np.exp(-(b_j + w_ji * kappa)))
+    return PI, PJ
+
+
+@njit(cache=True)
+def propagate(P, PI, PJ, tau_ref, out, keep_single, keep_both):
+    """out = T P for the two-neuron chain; optionally drop single-spike or coincident transitions.
+
+    keep_single=keep_both=True is the full chain T. keep_single=False gives the killed chain of the
+    first-passage computation; keep_both decides whether a coincident spike restarts at (0, 0).
+    """
+    M = P.shape[0]
+    out[:, :] = 0.0
+    for a in range(M):
+        na = min(a + 1, M - 1)
+        for b in range(M):
+            m = P[a, b]
+            if m == 0.0:
+                continue
+            nb = min(b + 1, M - 1)
+            pi = PI[b] if a >= tau_ref - 1 else 0.0
+            pj = PJ[a] if b >= tau_ref - 1 else 0.0
+            out[na, nb] += m * (1.0 - pi) * (1.0 - pj)
+            if keep_both:
+                out[0, 0] += m * pi * pj
+            if keep_single:
+                out[0, nb] += m * pi * (1.0 - pj)
+                out[na, 0] += m * (1.0 - pi) * pj
+
+
+@njit(cache=True)
+def _boundary_index(a, b, M):
+    """Index of a boundary state (a == 0 or b == 0): (0, b) -> b, (a, 0) -> M - 1 + a."""
+    return b if a == 0 else M - 1 + a
+
+
+@njit(cache=True)
+def _walk_diagonal(a, b, PI, PJ, tau_ref, R, col, visits, weight):
+    """Follow the spike-free path from boundary state (a, b) until it is absorbed by a spike.
+
+    Adds to R[:, col] the probability of each boundary state the excursion ends in, and (if weight is
+    non-zero) weight * survival to visits[a, b] along the path. Returns the mean excursion length.
+    """
+    M = PI.shape[0]
+    survive = 1.0
+    length = 0.0
+    while True:
+        pi = PI[b] if a >= tau_ref - 1 else 0.0
+        pj = PJ[a] if b >= tau_ref - 1 else 0.0
+        na = min(a + 1, M - 1)
+        nb = min(b + 1, M - 1)
+        stay = (1.0 - pi) * (1.0 - pj)
+        if a == M - 1 and b == M - 1:  # absorbing corner: geometric number of repeats
+            repeats = 1.0 / (1.0 - stay)
+        else:
+            repeats = 1.0
+        mass = survive * repeats
+        length += mass
+        if weight != 0.0:
+            visits[a, b] += weight * mass
+        R[0, col] += mass * pi * pj
+        R[_boundary_index(0, nb, M), col] += mass * pi * (1.0 - pj)
+        R[_boundary_index(na, 0, M), col] += mass * (1.0 - pi) * pj
+        if a == M - 1 and b == M - 1:
+            return length
+        survive *= stay
+        a, b = na, nb
+
+
+@njit(cache=True)
+def _boundary_chain(PI, PJ, tau_ref):
+    """Embedded chain on the boundary states and the mean excursion length from each of them."""
+    M = PI.shape[0]
+    nb = 2 * M - 1
+    R = np.zeros((nb, nb))
+    lengths = np.zeros(nb)
+    dummy = np.zeros((1, 1))
+    for k in range(nb):
+        a, b = (0, k) if k < M else (k - M + 1, 0)
+        lengths[k] = _walk_diagonal(a, b, PI, PJ, tau_ref, R, k, dummy, 0.0)
+    return R, lengths
+
+
+@njit(cache=True)
+def _fill_interior(x, PI, PJ, tau_ref):
+    """Stationary 2-D distribution from the boundary entry rates x (visits of every excursion)."""
+    M = PI.shape[0]
+    pi2d = np.zeros((M, M))
+    scratch = np.zeros((2 * M - 1, 1))
+    for k in range(2 * M - 1):
+        if x[k] == 0.0:
+            continue
+        a, b = (0, k) if k < M else (k - M + 1, 0)
+        scratch[:, 0] = 0.0
+        _walk_diagonal(a, b, PI, PJ, tau_ref, scratch, 0, pi2d, x[k])
+    return pi2d
+
+
+def stationary(PI, PJ, tau_ref):
+    """Stationary distribution pi[a, b] of the full chain (sums to 1)."""
+    R, lengths = _boundary_chain(PI, PJ, tau_ref)
+    n = R.shape[0]
+    A = R - np.eye(n)
+    A[0, :] = lengths  # replace one balance equation by the normalisation sum_s pi(s) = 1
+    rhs = np.zeros(n)
+    rhs[0] = 1.0
+    x = np.linalg.solve(A, rhs)
+    pi2d = _fill_interior(x, PI, PJ, tau_ref)
+    return pi2d / pi2d.sum()
+
+
+@njit(cache=True)
+def _first_passage(q0, PI, PJ, tau_ref, coincidence_restart):
+    """Unnormalised right half r[d], d = 0..M-1, of the STDD from the post-spike distribution q0.
+
+    M + 1 readouts: one from q0, then M times (propagate the killed chain, read). The readout at lag d
+    is the probability that j fires from a state with a = d - 1 (alone or together with i).
+    """
+    M = PI.shape[0]
+    r = np.zeros(M)
+    P = q0.copy()
+    nxt = np.empty_like(P)
+    for t in range(M + 1):
+        if t > 0:
+            propagate(P, PI, PJ, tau_ref, nxt, False, coincidence_restart)
+            P, nxt = nxt, P
+        for a in range(M - 1):  # nothing is read from the saturated row a = M - 1
+            acc = 0.0
+            for b in range(tau_ref - 1, M):
+                acc += P[a, b]
+            r[a + 1] += acc * PJ[a]
+    return r
+
+
+def _half(w_ji, w_ij, b_i, b_j, psp_shape, tau_ref, tau_syn, window, coincidence_restart):
+    """Right half p(+d), d = 1..M-1, normalised to 0.5 (j fires d steps after i)."""
+    PI, PJ = firing_probabilities(
+        w_ji, w_ij, b_i, b_j, psp_shape=psp_shape, tau_ref=tau_ref, tau_syn=tau_syn, window=window
+    )
+    pi2d = stationary(PI, PJ, tau_ref)
+    q0 = np.zeros_like(pi2d)
+    q0[0, :] = pi2d[0, :] / pi2d[0, :].sum()
+    r = _first_passage(q0, PI, PJ, tau_ref, coincidence_restart)[1:]
+    return 0.5 * r / r.sum()
+
+
+def check_chain_parameters(psp_shape, tau_ref, window, fill_middle="nan"):
+    """Raise ValueError naming the argument if the chain parameters are outside the model."""
+    if psp_shape not in PSP_SHAPES:
+        raise ValueError(f"psp must be one of {PSP_SHAPES}, got {psp_shape!r}")
+    if int(tau_ref) != tau_ref or tau_ref < 2:
+        raise ValueError(f"tau_ref must be an integer >= 2, got {tau_ref!r}")
+    if int(window) != window or window <= tau_ref:
+        raise ValueError(f"window must be an integer > tau_ref = {tau_ref}, got {window!r}")
+    if fill_middle not in FILL_MIDDLE:
+        raise ValueError(f"fill_middle must be one of {FILL_MIDDLE}, got {fill_middle!r}")
+
+
+def stdd(
+    w_ji: float,
+    w_ij: float,
+    b_i: float,
+    b_j: float,
+    *,
+    psp: str = "rect",
+    tau_ref: int,
+    tau_syn: float,
+    window: int,
+    coincidence_restart: bool = True,
+    fill_middle: str = "nan",
+):
+    """Analytic nearest-neighbour STDD p(dt), dt = t_j - t_i, of the two-neuron sampling chain.
+
+    Returns (lags, p) with lags -(window-1) .. (window-1); each half sums to 0.5. The centre bin is
+    NaN, 0 or the mean of its neighbours (fill_middle "nan" / "zero" / "smooth"). With
+    coincidence_restart=True (the official engine) a coincident spike is counted at its lag and its
+    mass restarts from (0, 0); False is the clean first-passage definition.
+    """
+    check_chain_parameters(psp, tau_ref, window, fill_middle)
+    tau_ref = int(tau_ref)
+    window = int(window)
+    right = _half(w_ji, w_ij, b_i, b_j, psp, tau_ref, tau_syn, window, coincidence_restart)
+    left = _half(w_ij, w_ji, b_j, b_i, psp, tau_ref, tau_syn, window, coincidence_restart)[::-1]
+    middle = {"nan": np.nan, "zero": 0.0, "smooth": 0.5 * (left[-1] + right[0])}[fill_middle]
+    lags = np.arange(-(window - 1), window)
+    return lags, np.concatenate([left, [middle], right])
+
+
+def sal_update(lags, p, *, a_plus=-1.0, a_minus=1.0, tau_plus, tau_minus):
+    """Expected weight drift (dW_ji, dW_ij) = (sum p K(dt), sum p K(-dt)) of an STDD.
+
+    K is the STDP window of ``sal.kernels.stdp_window``; the centre bin is ignored (K(0) = 0).
+    """
+    lags = np.asarray(lags)
+    p = np.where(lags == 0, 0.0, np.asarray(p, dtype=np.float64))
+    if not np.all(np.isfinite(p)):
+        raise ValueError("STDD contains non-finite values outside the centre bin")
+    k = dict(a_plus=a_plus, a_minus=a_minus, tau_plus=tau_plus, tau_minus=tau_minus)
+    return float(np.sum(p * stdp_window(lags, **k))), float(np.sum(p * stdp_window(-lags, **k)))
