@@ -11,6 +11,7 @@ import xarray as xr
 
 from ..kernels import psp as psp_kernel
 from ..kernels import stdp_window
+from ..progress import Progress
 from ..rng import generator
 from ..store import combine, parameters, provenance
 from .analysis import attractor_line, deviation_from_diagonal, proof_curves, sal_grid
@@ -90,6 +91,7 @@ def psp_shapes(p: dict) -> xr.Dataset:
     kappa, stdds, grids, dev = [], [], [], []
     biases = np.round(np.arange(row3["b_min"], row3["b_max"] + 0.5 * row3["b_step"], row3["b_step"]), 12)
     w = np.linspace(row3["w_min"], row3["w_max"], row3["w_num"])
+    progress = Progress(len(kernels) * biases.size**2, "psp-shape SAL grids")
     for k in kernels:
         kappa.append(psp_kernel(k["psp"], t_plot, tau_ref=row1["tau_ref"],
                                 tau_syn=k["tau_syn_factor"] * row1["tau_ref"]))
@@ -108,6 +110,7 @@ def psp_shapes(p: dict) -> xr.Dataset:
                                        tau_syn=k["tau_syn_factor"] * row3["tau_ref"], window=row3["window"])
                 line = attractor_line(w, kgrid[a, b, :, :, 0], upscale=row3["upscale"])
                 kdev[a, b] = deviation_from_diagonal(line)
+                progress.update()
         grids.append(kgrid)
         dev.append(kdev)
     grids = np.array(grids)
@@ -224,3 +227,21 @@ def weight_evolution_summary(runs: dict, conditions: dict, ms_per_tau_ref: float
                                 {"units": "s", "long_name": f"tau_ref = {ms_per_tau_ref:g} ms"}))
     ds["plastic"] = ("condition", [",".join(conditions[c]) for c in ds["condition"].values])
     return ds
+
+#: experiment name -> function stacking its per-run datasets into the summary a figure reads
+SUMMARIES = {"weight_evolution": weight_evolution_summary}
+
+
+def run_params(config: dict, experiment: str, condition: str | None = None) -> dict:
+    """The parameters one run of ``experiment`` receives, taken from the ``principle`` config block.
+
+    The Snakemake rules and the ``sal run`` command both use this, so they run the same thing.
+    """
+    block = config[experiment]
+    if experiment == "weight_evolution":
+        if condition not in block["conditions"]:
+            raise ValueError(f"weight_evolution needs a condition, one of {sorted(block['conditions'])}")
+        return {**block["params"], "plastic": block["conditions"][condition]}
+    if experiment == "stdd_vs_simulation":
+        return {k: v for k, v in block.items() if k != "seed"}
+    return block

@@ -17,6 +17,7 @@ import xarray as xr
 from numba import njit
 
 from ..kernels import PSP_SHAPES, _stdp_window, psp
+from ..progress import Progress
 from ..rng import generator
 from ..store import provenance, spike_raster
 
@@ -215,6 +216,7 @@ def weight_evolution(params: dict, seed: int) -> xr.Dataset:
     traj = np.empty((epochs + 1, 2))
     traj[0] = w
     raster = {}
+    progress = Progress(epochs, f"weight evolution (seed {seed})")
     for epoch in range(epochs):
         t_i, t_j = simulate_spikes(w[0], w[1], p["b_i"], p["b_j"], steps, rng=rng, psp_shape=p["psp"],
                                    tau_ref=tau_ref, tau_syn=p["tau_syn"], min_isi=p["min_isi"])
@@ -228,6 +230,7 @@ def weight_evolution(params: dict, seed: int) -> xr.Dataset:
         if not np.all(np.isfinite(w)):
             raise FloatingPointError(f"weights diverged at epoch {epoch}: {w}")
         traj[epoch + 1] = w
+        progress.update()
     times = np.concatenate([raster[e][0] for e in sorted(raster)])
     ids = np.concatenate([raster[e][1] for e in sorted(raster)])
     offsets = np.cumsum([0] + [raster[e][0].size for e in sorted(raster)])

@@ -1,0 +1,60 @@
+"""Command line: ``sal run`` one experiment without Snakemake; ``sal provenance`` of a result file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import pipeline, store
+from .config import ConfigError
+from .config import load as load_config
+
+
+def _run(args) -> None:
+    import importlib
+
+    config = load_config(args.config)
+    family = importlib.import_module(f"sal.{args.family}.experiments")
+    params = family.run_params(config[args.family], args.experiment, args.condition)
+    pipeline.setup_logging()
+    path = pipeline.run_experiment(args.family, args.experiment, params, args.output, seed=args.seed)
+    print(path)
+
+
+def _provenance(args) -> None:
+    ds = store.read(args.file)
+    print(f"file:        {args.file}")
+    print(f"kind:        {ds.attrs['sal_kind']}")
+    print(f"sal version: {ds.attrs['sal_version']}")
+    print(f"seed:        {ds.attrs['seed'] if ds.attrs['seed'] >= 0 else 'none (deterministic)'}")
+    print("parameters:")
+    print(json.dumps(store.parameters(ds), indent=2, sort_keys=True))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="sal", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run one experiment and write its result file")
+    run.add_argument("family", choices=pipeline.FAMILIES)
+    run.add_argument("experiment")
+    run.add_argument("--config", nargs="+", default=["config/config.yaml"],
+                     help="config file(s); later ones update earlier ones (default: config/config.yaml)")
+    run.add_argument("--condition", help="condition of a multi-condition experiment")
+    run.add_argument("--seed", type=int, help="seed of a stochastic experiment")
+    run.add_argument("-o", "--output", required=True, help="result file (.nc) to write")
+    run.set_defaults(func=_run)
+    prov = sub.add_parser("provenance", help="print the code version, seed and parameters of a result file")
+    prov.add_argument("file")
+    prov.set_defaults(func=_provenance)
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except (ConfigError, store.ResultFileError, ValueError) as err:
+        print(f"sal: error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

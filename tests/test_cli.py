@@ -1,0 +1,37 @@
+"""The command line runs experiments like the workflow does and prints provenance."""
+
+from pathlib import Path
+
+import numpy as np
+
+from sal import store
+from sal.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = [str(ROOT / "config" / "config.yaml"), str(ROOT / "config" / "test.yaml")]
+
+
+def test_run_and_provenance(tmp_path, capsys):
+    out = tmp_path / "we.nc"
+    assert main(["run", "principle", "weight_evolution", "--config", *CONFIGS, "--condition", "w_ij_fixed",
+                 "--seed", "4", "-o", str(out)]) == 0
+    ds = store.read(out, kind="principle.weight_evolution")
+    assert ds.attrs["seed"] == 4 and store.parameters(ds)["plastic"] == ["w_ji"]
+    assert np.all(ds["w_ij"].values == store.parameters(ds)["w_ij"])
+    capsys.readouterr()
+    assert main(["provenance", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "principle.weight_evolution" in text and "seed:        4" in text and '"epochs": 40' in text
+
+
+def test_errors_are_reported_not_raised(tmp_path, capsys):
+    assert main(["provenance", str(tmp_path / "missing.nc")]) == 2
+    assert "missing.nc: result file does not exist" in capsys.readouterr().err
+    assert main(["run", "principle", "weight_evolution", "--config", *CONFIGS, "--seed", "1",
+                 "-o", str(tmp_path / "x.nc")]) == 2
+    assert "needs a condition" in capsys.readouterr().err
+    bad = tmp_path / "config" / "bad.yaml"
+    bad.parent.mkdir()
+    bad.write_text("principle: {}\n")
+    assert main(["run", "principle", "proof", "--config", str(bad), "-o", str(tmp_path / "y.nc")]) == 2
+    assert "config schema" in capsys.readouterr().err

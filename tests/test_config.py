@@ -1,0 +1,60 @@
+"""Config files validate; bad values fail naming the key, the value and what is allowed."""
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sal.config import ConfigError, load, validate
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
+DEFAULT = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "paper.yaml", "test.yaml"])
+def test_shipped_configs_are_valid(name):
+    config = load([ROOT / "config" / "config.yaml", ROOT / "config" / name])
+    assert set(config) == {"principle"}
+
+
+def test_overlay_merges_recursively():
+    config = load([ROOT / "config" / "config.yaml", ROOT / "config" / "test.yaml"])
+    assert config["principle"]["proof"]["window"] == 20  # from the overlay
+    assert config["principle"]["proof"]["b_i"] == DEFAULT["principle"]["proof"]["b_i"]  # kept
+
+
+BAD = [
+    ("principle.stdd_examples.tau_ref", 1, "minimum of 2"),
+    ("principle.stdd_examples.tau_ref", 2.5, "not of type 'integer'"),
+    ("principle.stdd_examples.psp", "square", "is not one of"),
+    ("principle.stdd_examples.window", 40, "must be > tau_ref = 50"),
+    ("principle.phase_plane.w_step", 0, "less than or equal to the minimum"),
+    ("principle.phase_plane.w_max", -3.0, "must be > w_min"),
+    ("principle.weight_evolution.seeds", [], "should be non-empty"),
+    ("principle.weight_evolution.seeds", [-1], "less than the minimum"),
+    ("principle.weight_evolution.params.learning_rate", -0.1, "less than the minimum"),
+    ("principle.weight_evolution.params.epochs", 0, "less than the minimum"),
+    ("principle.psp_shapes.attractor.b_max", -2.0, "must be > b_min"),
+    ("principle.psp_shapes.stdd_row.bias_pairs", [[0.1]], "too short"),
+    ("principle.proof.examples.excitatory.epsilon", 0, "less than or equal to the minimum"),
+    ("principle.stdd_vs_simulation.pairing", "all", "is not one of"),
+    ("principle.stdd_vs_simulation.n_steps", 10, "less than the minimum"),
+    ("principle.stdd_vs_simulation.typo_key", 1, "'typo_key' was unexpected"),
+]
+
+
+@pytest.mark.parametrize("key, value, message", BAD)
+def test_bad_values_are_rejected_with_the_key(key, value, message):
+    config = copy.deepcopy(DEFAULT)
+    *parents, last = key.split(".")
+    node = config
+    for p in parents:
+        node = node[p]
+    node[last] = value
+    with pytest.raises(ConfigError) as err:
+        validate(config, SCHEMA)
+    text = str(err.value)
+    assert message in text
+    assert (key if last != "typo_key" else key.rsplit(".", 1)[0]) in text

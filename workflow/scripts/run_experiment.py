@@ -1,0 +1,15 @@
+"""Snakemake adapter: one experiment (or one seeded run) -> its result file."""
+
+import numba
+
+from sal import pipeline
+
+pipeline.setup_logging(snakemake.log[0])  # noqa: F821 (snakemake injects this object)
+numba.set_num_threads(snakemake.threads)  # noqa: F821
+pipeline.run_experiment(
+    snakemake.params.family,  # noqa: F821
+    snakemake.params.experiment,  # noqa: F821
+    snakemake.params.params,  # noqa: F821
+    snakemake.output[0],  # noqa: F821
+    seed=snakemake.params.get("seed"),  # noqa: F821
+)
