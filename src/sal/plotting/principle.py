@@ -161,8 +161,12 @@ def fig11(psp_shapes):
     dev_norm = colors.Normalize(0, dev.max())
     line_rows = []
     with style():
-        fig, axes = plt.subplots(4, len(kernels), figsize=(6.0, 6.4), height_ratios=[0.6, 0.8, 1.4, 1.4],
-                                 layout="constrained", squeeze=False)
+        # a narrow last column holds the row-2 legend and the row-3/4 colour bars, next to their rows
+        fig, grid = plt.subplots(4, len(kernels) + 1, figsize=(6.4, 6.4), height_ratios=[0.6, 0.8, 1.4, 1.4],
+                                 width_ratios=[1] * len(kernels) + [0.06], layout="constrained", squeeze=False)
+        axes, side = grid[:, :-1], grid[:, -1]
+        side[0].axis("off")
+        side[1].axis("off")
         tau1 = p["kernel_plot"]["tau_ref"]
         tau2 = p["stdd_row"]["tau_ref"]
         pair_colours = [cmap_lines(diff_norm(bj - bi)) for bi, bj in zip(ds["pair_b_i"].values, ds["pair_b_j"].values)]
@@ -177,7 +181,7 @@ def fig11(psp_shapes):
                 prob = ds["p"].sel(kernel=kern).isel(bias_pair=k).values
                 require_finite("fig11 STDD", prob)
                 ax.plot(ds["lag"].values, prob, color=colour,
-                        label=rf"$b_i$={float(ds['pair_b_i'][k]):g}, $b_j$={float(ds['pair_b_j'][k]):g}")
+                        label=rf"$(b_i, b_j)$ = ({float(ds['pair_b_i'][k]):g}, {float(ds['pair_b_j'][k]):g})")
             _tau_ticks(ax, tau2)
             ax.set_yticks([])
             ax = axes[2, c]
@@ -201,10 +205,10 @@ def fig11(psp_shapes):
         axes[1, 0].set_ylabel(r"$p(\Delta t_{ji})$")
         axes[2, 0].set_ylabel(r"$W_{ji}$ where $\Delta W_{ji}=0$")
         axes[3, 0].set_ylabel(r"$b_j$")
-        axes[1, -1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.05), fontsize=6, handlelength=1)
-        fig.colorbar(plt.cm.ScalarMappable(diff_norm, cmap_lines), ax=axes[2, :], shrink=0.9,
-                     label=r"$b_j - b_i$")
-        fig.colorbar(plt.cm.ScalarMappable(dev_norm, "YlOrRd"), ax=axes[3, :], shrink=0.9,
+        fig.legend(*axes[1, 0].get_legend_handles_labels(), loc="outside upper center", ncols=len(pair_colours),
+                   title="row 2 (colours as the $b_j - b_i$ scale of row 3)", title_fontsize=6.5)
+        fig.colorbar(plt.cm.ScalarMappable(diff_norm, cmap_lines), cax=side[2], label=r"$b_j - b_i$")
+        fig.colorbar(plt.cm.ScalarMappable(dev_norm, "YlOrRd"), cax=side[3],
                      label="mean rel. deviation of\nattractor from diagonal")
     table = pd.DataFrame(line_rows, columns=["kernel", "b_i", "b_j", "w_ij", "w_ji_attractor"])
     dev_table = ds["deviation"].to_dataframe().reset_index()
