@@ -11,6 +11,7 @@ configfile: "config/config.yaml"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/principle.smk"
+include: "workflow/rules/sampling.smk"
 
 
 rule all:

@@ -13,7 +13,7 @@ CONFIGS = [str(ROOT / "config" / "config.yaml"), str(ROOT / "config" / "test.yam
 
 def test_run_and_provenance(tmp_path, capsys):
     out = tmp_path / "we.nc"
-    assert main(["run", "principle", "weight_evolution", "--config", *CONFIGS, "--condition", "w_ij_fixed",
+    assert main(["run", "principle", "weight_evolution", "--config", *CONFIGS, "-w", "condition=w_ij_fixed",
                  "--seed", "4", "-o", str(out)]) == 0
     ds = store.read(out, kind="principle.weight_evolution")
     assert ds.attrs["seed"] == 4 and store.parameters(ds)["plastic"] == ["w_ji"]

@@ -16,7 +16,8 @@ def _run(args) -> None:
 
     config = load_config(args.config)
     family = importlib.import_module(f"sal.{args.family}.experiments")
-    params = family.run_params(config[args.family], args.experiment, args.condition)
+    labels = dict(item.split("=", 1) for item in args.wildcard)
+    params = family.run_params(config[args.family], args.experiment, **labels)
     pipeline.setup_logging()
     path = pipeline.run_experiment(args.family, args.experiment, params, args.output, seed=args.seed)
     print(path)
@@ -40,7 +41,8 @@ def main(argv=None) -> int:
     run.add_argument("experiment")
     run.add_argument("--config", nargs="+", default=["config/config.yaml"],
                      help="config file(s); later ones update earlier ones (default: config/config.yaml)")
-    run.add_argument("--condition", help="condition of a multi-condition experiment")
+    run.add_argument("-w", "--wildcard", action="append", default=[], metavar="NAME=VALUE",
+                     help="which run of a sweep, as the workflow's wildcards name it (e.g. condition=sal)")
     run.add_argument("--seed", type=int, help="seed of a stochastic experiment")
     run.add_argument("-o", "--output", required=True, help="result file (.nc) to write")
     run.set_defaults(func=_run)

@@ -37,6 +37,18 @@ def _relations(config: dict):
     for path, block, lo, hi in ranges:
         if lo in block and hi in block and block[lo] >= block[hi]:
             yield path + (hi,), block[hi], f"must be > {lo} = {block[lo]}"
+    for protocol, block in config.get("sampling", {}).get("protocols", {}).items():
+        path = ("sampling", "protocols", protocol)
+        for scenario, sc in block.get("scenarios", {}).items():
+            if sc["highlight"] not in sc["levels"]:
+                yield path + ("scenarios", scenario, "highlight"), sc["highlight"], f"must be one of levels {sc['levels']}"
+            if sorted(sc["levels"])[0] != 0 or "none" not in sc["conditions"]:
+                yield path + ("scenarios", scenario, "levels"), sc["levels"], (
+                    "must include 0 and conditions must include 'none' (the noise-free baseline)")
+            if protocol == "A" and "kp" in sc["conditions"]:
+                yield path + ("scenarios", scenario, "conditions"), sc["conditions"], "kp exists only in protocol B"
+        if protocol == "A" and "kp_sweep" in block:
+            yield path + ("kp_sweep",), "{...}", "the KP sweep exists only in protocol B"
 
 
 def validate(config: dict, schema_path) -> dict:

@@ -16,7 +16,7 @@ from . import store
 
 log = logging.getLogger("sal")
 
-FAMILIES = ("principle",)
+FAMILIES = ("principle", "sampling")
 
 
 def _family(family: str, module: str):

@@ -1,0 +1,154 @@
+"""Figures of the spiking sampling networks: fig 4 (synaptic noise), fig 5 (plasticity noise), KP SI.
+
+Each function takes the summaries of its figure and returns (Figure, DataFrame of the plotted numbers).
+An infinite D_KL (a target state never sampled) is never drawn: such points are left out and counted
+in a note on the panel.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import LogLocator, NullFormatter
+
+from ..store import parameters
+from . import style
+
+COND = {  # condition -> (label, colour)
+    "none": ("no SAL", "C3"),
+    "sal": ("SAL", "C0"),
+    "kp": ("Kolen-Pollack", "C2"),
+}
+BASELINE = ("baseline (noise 0, no SAL)", "0.25")
+NOISE_LABEL = {"syn_noise": "synaptic noise (init. asymmetry σ)", "plast_noise": "plasticity noise σ_p"}
+
+
+def _log(ax, axis="y"):
+    """Log axis with decade labels only (minor labels clutter small panels)."""
+    getattr(ax, f"set_{axis}scale")("log")
+    which = getattr(ax, f"{axis}axis")
+    which.set_major_locator(LogLocator(base=10))
+    which.set_minor_formatter(NullFormatter())
+
+
+def _finite(y, ax, what):
+    """y with infinities masked; notes on ``ax`` how many values were left out."""
+    y = np.asarray(y, dtype=np.float64)
+    bad = ~np.isfinite(y)
+    if bad.any():
+        ax.text(0.02, 0.02, f"{what}: {bad.sum()} value(s) = ∞ left out\n(target states never sampled)",
+                transform=ax.transAxes, fontsize=5.5, color="C3", va="bottom")
+    return np.where(bad, np.nan, y)
+
+
+def _curves(ax, ds, var, highlight, rows):
+    """Median and IQR over runs vs wake-sleep cycles: baseline and every condition at ``highlight``."""
+    it = ds["iteration"].values
+    series = [("none", ds["level"].values[0], *BASELINE)]
+    series += [(c, highlight, *COND.get(c, (c, None))) for c in ds["condition"].values]
+    for cond, level, label, colour in series:
+        q = ds[f"{var}_quartiles"].sel(condition=cond, level=level).values
+        lo, med, hi = (_finite(x, ax, var) for x in q)
+        ax.fill_between(it, lo, hi, color=colour, alpha=0.2, lw=0)
+        ax.plot(it, med, color=colour, label=label)
+        rows.update({f"{var}_{cond}_{level:g}_{k}": v for k, v in zip(("q25", "median", "q75"), (lo, med, hi))})
+
+
+def _finals(ax, ds, var, rows):
+    """Final value vs noise level, median with IQR bars, conditions offset in x; baseline band."""
+    levels = ds["level"].values
+    width = 0.12 * (levels[1] - levels[0] if levels.size > 1 else 1.0)
+    conds = list(ds["condition"].values)
+    final = ds[var].isel(iteration=-1)  # (condition, level, run)
+    base = final.sel(condition="none", level=levels[0]).values
+    b_lo, b_med, b_hi = np.quantile(base, [0.25, 0.5, 0.75])
+    if np.isfinite(b_med):
+        ax.axhline(b_med, color=BASELINE[1], lw=0.8, ls="--")
+        if np.isfinite(b_hi):
+            ax.axhspan(b_lo, b_hi, color=BASELINE[1], alpha=0.12, lw=0)
+    for k, cond in enumerate(conds):
+        label, colour = COND.get(cond, (cond, None))
+        lo, med, hi = (_finite(x, ax, var) for x in np.quantile(final.sel(condition=cond).values, [0.25, 0.5, 0.75],
+                                                                     axis=-1, method="inverted_cdf"))
+        x = levels + (k - (len(conds) - 1) / 2) * width
+        ax.errorbar(x, med, yerr=[med - lo, hi - med], fmt="o", ms=3, color=colour, capsize=2, lw=1, label=label)
+        rows.update({f"final_{var}_{cond}_{k2}": v for k2, v in zip(("q25", "median", "q75"), (lo, med, hi))})
+
+
+def _noise_figure(ds, title):
+    scenario = str(ds["scenario"].values)
+    protocol = next(iter(parameters(ds)["runs"].values()))["protocol"]
+    highlight = float(ds["highlight_level"].values)
+    curves, finals = {"iteration": ds["iteration"].values}, {"level": ds["level"].values}
+    with style():
+        fig, ax = plt.subplots(2, 2, figsize=(6.4, 4.6), layout="constrained")
+        _curves(ax[0, 0], ds, "asymmetry", highlight, curves)
+        _curves(ax[1, 0], ds, "dkl", highlight, curves)
+        _finals(ax[0, 1], ds, "asymmetry", finals)
+        _finals(ax[1, 1], ds, "dkl", finals)
+        ax[0, 0].set_yscale("symlog", linthresh=1e-4)
+        ax[0, 1].set_yscale("symlog", linthresh=1e-4)
+        for a in ax[1]:
+            _log(a)
+        ax[0, 0].set_ylabel(r"asymmetry Var($W_{ij}-W_{ji}$)")
+        ax[1, 0].set_ylabel(r"$D_\mathrm{KL}$(target ‖ sampled)")
+        ax[1, 0].set_xlabel("wake-sleep cycles")
+        ax[1, 1].set_xlabel(NOISE_LABEL.get(scenario, "noise level"))
+        ax[0, 0].set_title(f"noise {highlight:g}: median, IQR over {ds.sizes['run']} runs", loc="left")
+        ax[0, 1].set_title("final value vs noise (dashed: baseline)", loc="left")
+        ax[0, 0].legend(fontsize=6)
+        ax[0, 1].legend(fontsize=6)
+        fig.suptitle(f"{title} (protocol {protocol})", fontsize=8)
+    return fig, pd.concat([pd.DataFrame(curves), pd.DataFrame(finals)], axis=1)
+
+
+def fig4(syn_noise):
+    """Fig 4: synaptic noise (asymmetric initial weights), with and without SAL (and KP)."""
+    return _noise_figure(syn_noise, "Fig 4: synaptic noise")
+
+
+def fig5(plast_noise):
+    """Fig 5: plasticity noise (mismatched STDP amplitudes), with and without SAL (and KP)."""
+    return _noise_figure(plast_noise, "Fig 5: plasticity noise")
+
+
+def fig_kp(kp_syn_noise, kp_plast_noise, syn_noise, plast_noise):
+    """KP supplementary figure: final asymmetry and D_KL vs the KP decay rate, SAL as reference."""
+    rows = []
+    with style():
+        fig, ax = plt.subplots(2, 2, figsize=(6.0, 4.2), layout="constrained", sharex="col")
+        for c, (kp, sweep, scenario) in enumerate(((kp_syn_noise, syn_noise, "syn_noise"),
+                                                   (kp_plast_noise, plast_noise, "plast_noise"))):
+            rates = kp["kp_rate"].values
+            for k, level in enumerate(kp["level"].values):
+                colour = f"C{k + 4}"
+                for r, var in enumerate(("asymmetry", "dkl")):
+                    lo, med, hi = (_finite(x, ax[r, c], var) for x in np.quantile(
+                        kp[var].sel(level=level).values, [0.25, 0.5, 0.75], axis=-1, method="inverted_cdf"))
+                    ax[r, c].errorbar(rates, med, yerr=[med - lo, hi - med], fmt="o-", ms=3, capsize=2,
+                                      color=colour, label=f"KP, noise {level:g}")
+                    rows += [(scenario, level, lam, var, a, m, b) for lam, a, m, b in zip(rates, lo, med, hi)]
+                if level in sweep["level"].values and "sal" in sweep["condition"].values:
+                    sal = sweep["dkl"].isel(iteration=-1).sel(condition="sal", level=level).values
+                    s_lo, s_hi = np.quantile(sal, [0.25, 0.75])
+                    if np.isfinite(s_hi):
+                        ax[1, c].axhspan(s_lo, s_hi, color=colour, alpha=0.15, lw=0,
+                                         label=f"SAL, noise {level:g} (IQR)")
+            ax[0, c].set_title(NOISE_LABEL.get(scenario, scenario), loc="left")
+            ax[1, c].set_xlabel("KP decay rate λ per cycle (config value, × rate_scale)")
+            for r in range(2):
+                _log(ax[r, c], "x")
+                _log(ax[r, c])
+        ax[0, 0].set_ylabel("final asymmetry")
+        ax[1, 0].set_ylabel(r"final $D_\mathrm{KL}$")
+        ax[1, 0].legend(fontsize=6)
+    table = pd.DataFrame(rows, columns=["scenario", "level", "kp_rate", "variable", "q25", "median", "q75"])
+    return fig, table
+
+
+FIGURES = {
+    "fig4_synaptic_noise": fig4,
+    "fig5_plasticity_noise": fig5,
+    "figS2_kolen_pollack": fig_kp,
+}

@@ -1,0 +1,175 @@
+# Spiking sampling networks (spec sampling): figs 4, 5 and the Kolen-Pollack SI figure.
+# one run per (protocol, scenario, condition, noise level, run index) -> summary per scenario -> plot
+
+from sal.sampling.experiments import run_params as sampling_run_params
+
+SP = config["sampling"]["protocols"]
+SAMPLING_CODE = code_version("sampling", *SHARED_CODE)
+RUN_FILE = "results/sampling/{protocol}/{scenario}/{condition}/noise~{level}/run~{run}.nc"
+KP_FILE = "results/sampling/{protocol}/{scenario}/kp_sweep/noise~{level}/rate~{kp_rate}/run~{run}.nc"
+SWEEP_SUMMARY = "results/sampling/{protocol}/{scenario}/summary.nc"
+KP_SUMMARY = "results/sampling/{protocol}/{scenario}/kp_sweep/summary.nc"
+
+
+def sweep_runs(protocol, scenario):
+    """(labels, files) of every run of a noise sweep, in the same order."""
+    block = SP[protocol]
+    sc = block["scenarios"][scenario]
+    labels = [[c, lvl, r] for c in sc["conditions"] for lvl in sc["levels"] for r in block["runs"]]
+    files = [RUN_FILE.format(protocol=protocol, scenario=scenario, condition=c, level=f"{lvl:g}", run=r)
+             for c, lvl, r in labels]
+    return labels, files
+
+
+def kp_runs(protocol, scenario):
+    kp = SP[protocol]["kp_sweep"]
+    labels = [[lvl, rate, r] for lvl in kp["levels"] for rate in kp["rates"][scenario] for r in kp["runs"]]
+    files = [KP_FILE.format(protocol=protocol, scenario=scenario, level=f"{lvl:g}", kp_rate=f"{rate:g}", run=r)
+             for lvl, rate, r in labels]
+    return labels, files
+
+
+wildcard_constraints:
+    protocol="A|B",
+    scenario="syn_noise|plast_noise",
+    condition="none|sal|kp",
+    level=r"[0-9.]+",
+    run=r"\d+",
+    kp_rate=r"[0-9.e+-]+",
+
+
+rule sampling_run:
+    """One training run of the sampling network (seeds are part of its parameters)."""
+    output:
+        RUN_FILE,
+    params:
+        family="sampling",
+        experiment="noise_run",
+        params=lambda wc: sampling_run_params(config["sampling"], "noise_run", **wc),
+        code=SAMPLING_CODE,
+    log:
+        "logs/sampling/{protocol}/{scenario}/{condition}/noise~{level}/run~{run}.log",
+    benchmark:
+        "results/benchmarks/sampling/{protocol}/{scenario}/{condition}/noise~{level}/run~{run}.tsv"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=240,
+    script:
+        "../scripts/run_experiment.py"
+
+
+rule sampling_kp_run:
+    """One run of the Kolen-Pollack decay-rate sweep."""
+    output:
+        KP_FILE,
+    params:
+        family="sampling",
+        experiment="noise_run",
+        params=lambda wc: sampling_run_params(config["sampling"], "noise_run", condition="kp", **wc),
+        code=SAMPLING_CODE,
+    log:
+        "logs/sampling/{protocol}/{scenario}/kp_sweep/noise~{level}/rate~{kp_rate}/run~{run}.log",
+    benchmark:
+        "results/benchmarks/sampling/{protocol}/{scenario}/kp_sweep/noise~{level}/rate~{kp_rate}/run~{run}.tsv"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=240,
+    script:
+        "../scripts/run_experiment.py"
+
+
+rule sampling_sweep_summary:
+    """All runs of a noise sweep, with quartiles over runs per validation point."""
+    input:
+        lambda wc: sweep_runs(wc.protocol, wc.scenario)[1],
+    output:
+        SWEEP_SUMMARY,
+    params:
+        family="sampling",
+        experiment="noise_sweep",
+        labels=lambda wc: sweep_runs(wc.protocol, wc.scenario)[0],
+        options=lambda wc: {"scenario": wc.scenario, "highlight": SP[wc.protocol]["scenarios"][wc.scenario]["highlight"]},
+        code=SAMPLING_CODE,
+    log:
+        "logs/sampling/{protocol}/{scenario}/summary.log",
+    script:
+        "../scripts/summarize.py"
+
+
+rule sampling_kp_summary:
+    """All runs of a KP decay-rate sweep (final values)."""
+    input:
+        lambda wc: kp_runs(wc.protocol, wc.scenario)[1],
+    output:
+        KP_SUMMARY,
+    params:
+        family="sampling",
+        experiment="kp_sweep",
+        labels=lambda wc: kp_runs(wc.protocol, wc.scenario)[0],
+        options={},
+        code=SAMPLING_CODE,
+    log:
+        "logs/sampling/{protocol}/{scenario}/kp_sweep/summary.log",
+    script:
+        "../scripts/summarize.py"
+
+
+SAMPLING_FIGURES = {}
+for _protocol, _block in SP.items():
+    _suffix = "" if _protocol == "B" else f"_protocol{_protocol}"
+    _sc = _block["scenarios"]
+    if "syn_noise" in _sc:
+        SAMPLING_FIGURES[f"fig4_synaptic_noise{_suffix}"] = (
+            "fig4_synaptic_noise",
+            {"syn_noise": SWEEP_SUMMARY.format(protocol=_protocol, scenario="syn_noise")},
+        )
+    if "plast_noise" in _sc:
+        SAMPLING_FIGURES[f"fig5_plasticity_noise{_suffix}"] = (
+            "fig5_plasticity_noise",
+            {"plast_noise": SWEEP_SUMMARY.format(protocol=_protocol, scenario="plast_noise")},
+        )
+    if "kp_sweep" in _block and {"syn_noise", "plast_noise"} <= set(_sc) <= set(_block["kp_sweep"]["rates"]):
+        SAMPLING_FIGURES[f"figS2_kolen_pollack{_suffix}"] = (
+            "figS2_kolen_pollack",
+            {
+                **{f"kp_{s}": KP_SUMMARY.format(protocol=_protocol, scenario=s) for s in ("syn_noise", "plast_noise")},
+                **{s: SWEEP_SUMMARY.format(protocol=_protocol, scenario=s) for s in ("syn_noise", "plast_noise")},
+            },
+        )
+
+for _stem, (_figure, _inputs) in SAMPLING_FIGURES.items():
+
+    rule:
+        name:
+            f"plot_{_stem}"
+        input:
+            **_inputs,
+        output:
+            pdf=report(
+                f"results/figures/{_stem}.pdf",
+                caption=f"../report/{_figure}.rst",
+                category="Spiking sampling networks",
+            ),
+            png=f"results/figures/{_stem}.png",
+            csv=f"results/tables/{_stem}.csv",
+        params:
+            family="sampling",
+            figure=_figure,
+            code=PLOT_CODE,
+        log:
+            f"logs/figures/{_stem}.log",
+        script:
+            "../scripts/plot_figure.py"
+
+
+ALL_FIGURES += [f for stem in SAMPLING_FIGURES for f in figure_files(stem)]
+FIGURE_TARGETS.update(
+    {
+        "fig4": [s for s in SAMPLING_FIGURES if s.startswith("fig4")],
+        "fig5": [s for s in SAMPLING_FIGURES if s.startswith("fig5")],
+        "figS2": [s for s in SAMPLING_FIGURES if s.startswith("figS2")],
+        "sampling": list(SAMPLING_FIGURES),
+    }
+)
