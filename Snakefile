@@ -12,6 +12,7 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/principle.smk"
 include: "workflow/rules/sampling.smk"
+include: "workflow/rules/microcircuit.smk"
 
 
 rule all:

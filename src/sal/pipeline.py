@@ -16,7 +16,7 @@ from . import store
 
 log = logging.getLogger("sal")
 
-FAMILIES = ("principle", "sampling")
+FAMILIES = ("principle", "sampling", "microcircuit")
 
 
 def _family(family: str, module: str):

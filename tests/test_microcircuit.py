@@ -1,0 +1,292 @@
+"""The spiking microcircuit (spec microcircuit): neural sampling, teacher, learning rules, protocol, API."""
+
+import json
+
+import numpy as np
+import pytest
+
+from sal import store
+from sal.microcircuit import (
+    Microcircuit,
+    alignment_angle,
+    initial_weights,
+    paper_params,
+    pattern_schedule,
+    run,
+    teacher_targets,
+)
+from sal.microcircuit.model import SYMMETRIZATION, TRAINING, VALIDATION
+from sal.rng import generator
+
+
+def short(condition, run_index=0, **override):
+    """A paper run shrunk to a few epochs of short patterns (official lag and sliding-mean window)."""
+    return {**paper_params(condition, run_index), "epochs": 3, "steps_per_pattern": 5000,
+            "teacher_steps_per_pattern": 5000, **override}
+
+
+@pytest.fixture(scope="module")
+def short_runs():
+    return {c: run(short(c)) for c in ("sal", "bp", "fa")}
+
+
+# --------------------------------------------------------------------------- parameters and protocol
+@pytest.mark.parametrize("condition, seeds", [
+    ("sal", (355445, 649854, 915344, 423433)),
+    ("bp", (375635, 654560, 936544, 426534)),
+    ("fa", (354535, 645360, 918344, 423433)),
+])
+def test_paper_params_official_seeds(condition, seeds):
+    weights, poisson, training, teacher = seeds
+    for i in (0, 19):
+        p = paper_params(condition, i)
+        assert (p["weights_init_seed"], p["poisson_seed"], p["training_seed"]) == (
+            weights + i + 1, poisson + i + 1, training + i + 1)
+        assert p["teacher_poisson_seed"] == teacher  # never incremented
+        assert json.loads(json.dumps(p)) == p
+    p = paper_params(condition, 0)
+    assert p["teacher_steps_per_pattern"] == (20_000 if condition == "sal" else 200_000)
+    assert p["epochs"] * (p["patterns_per_epoch"] + len(p["inputs_validation"])) * p["steps_per_pattern"] == 78_000_000
+    assert (p["lr_w10"], p["lr_w21"], p["lr_b"]) == (0.2, 0.003, 0.001 if condition == "sal" else 0.0)
+    with pytest.raises(ValueError, match="run_index"):
+        paper_params(condition, 20)
+
+
+def test_invalid_parameters_name_the_key():
+    with pytest.raises(ValueError, match="'learning_lag'"):
+        run(short("sal", steps_per_pattern=1000))
+    with pytest.raises(ValueError, match="'lr_b'"):
+        run(short("fa", lr_b=0.001))
+    with pytest.raises(ValueError, match="'inputs_training'"):
+        run(short("sal", dims=[2, 1, 1]))
+
+
+def test_initial_weights_and_schedule_follow_the_official_draw_order():
+    p = paper_params("sal", 3)
+    rng = np.random.default_rng(p["weights_init_seed"])
+    expected = [rng.uniform(-3, 3, size=(1, 1)) for _ in range(3)]  # W10, B, W21 in this order
+    w = initial_weights(p)
+    np.testing.assert_array_equal([w["W10"], w["B"], w["W21"]], expected)
+    rng = np.random.default_rng(p["training_seed"])
+    first_two = [rng.choice(8, 20) for _ in range(2)]
+    np.testing.assert_array_equal(pattern_schedule({**p, "epochs": 2}), first_two)
+
+
+# --------------------------------------------------------------------------- neurons and nudging
+def test_on_fraction_is_sigma_of_a_constant_potential():
+    """Neural sampling (spec §1): with tau_syn = tau_ref the on-fraction of z is sigma(u) exactly.
+
+    Zero weights make every potential constant (inputs x, hidden b_h, interneuron and output b_o).
+    On-fraction = tau * N / T with renewal cycles C = tau + Geometric(phi(u)); its standard error
+    follows from the renewal CLT, tau * sqrt(Var C / (E[C]^3 T)); all 6 neurons within 4.5 SE.
+    """
+    tau, steps = 10, 1_000_000
+    x = np.array([-1.5, 0.3, 2.0])
+    p = {**paper_params("sal"), "dims": [3, 1, 1], "bias_hidden": 0.5, "bias_output": -1.2,
+         "inputs_training": [x.tolist()], "inputs_validation": [x.tolist()]}
+    net = Microcircuit(p, {"W10": 0.0, "W21": 0.0, "B": 0.0}, generator(11))
+    rec = net.present(x[None, :], 0.0, False, VALIDATION, steps, raster=[True])
+    u = np.concatenate([x, [0.5, -1.2, -1.2]])
+    for i, u_i in enumerate(u):
+        t = rec["raster_time"][rec["raster_neuron"] == i]
+        assert np.diff(t).min() >= tau  # refractoriness: PSPs never overlap
+        on = np.minimum(tau, steps - t).sum() / steps
+        q = 1 / (1 + tau * np.exp(-u_i))
+        mean_c, var_c = tau + (1 - q) / q, (1 - q) / q**2
+        se = tau * np.sqrt(var_c / (mean_c**3 * steps))
+        assert abs(on - 1 / (1 + np.exp(-u_i))) < 4.5 * se
+        assert rec["spike_count"][0, i] == t.size
+
+
+@pytest.mark.parametrize("lambda_nudge", [1.0, 0.6])
+def test_nudging_pulls_the_output_mean_to_the_target(lambda_nudge):
+    """u_o = b_o + v + lambda (y - <v> - b_o): after the 2000-step lag the mean output is
+    (1 - lambda)(b_o + mean v) + lambda y, i.e. exactly y for lambda = 1 (spec §2)."""
+    p = {**paper_params("sal"), "lambda_nudge": lambda_nudge}
+    w21, y = 0.5, 1.0
+    net = Microcircuit(p, {"W10": 1.0, "W21": w21, "B": 0.3}, generator(5))
+    rec = net.present([[0.8], [-0.8]], y, True, VALIDATION, 200_000)
+    z_h = rec["spike_count"][:, 1] * p["tau_ref"] / 200_000  # mean hidden state
+    expected = (1 - lambda_nudge) * (p["bias_output"] + w21 * z_h) + lambda_nudge * y
+    np.testing.assert_allclose(rec["u_output_after_lag"][:, 0], expected, atol=0.02)
+    free = p["bias_output"] + w21 * z_h
+    assert np.all(np.abs(free - y) > 1.5)  # the target is far from the free output: the test can fail
+
+
+def test_nudge_lags_by_the_2000_step_sliding_mean():
+    """With lambda = 1, u_o = y + v - <v>, where <v> is the mean of the last 2000 steps. Alternating
+    high/low inputs in 4000-step patterns: during the first 2000 steps <v> still moves from the
+    previous pattern's mean, so the whole-pattern mean minus the after-lag mean is +-(v_cur - v_prev)/4;
+    between high and low patterns it differs by (v_hi - v_lo)/2 (0 if the nudge used v itself)."""
+    p = {**paper_params("sal"), "lambda_nudge": 1.0}
+    w21, steps = 2.0, 4000
+    net = Microcircuit(p, {"W10": 3.0, "W21": w21, "B": 0.0}, generator(8))
+    net.present([[3.0]], 0.5, True, VALIDATION, steps)  # start from a high pattern
+    rec = net.present(np.tile([[-3.0], [3.0]], (40, 1)), 0.5, True, VALIDATION, steps)
+    d = rec["u_output"][:, 0] - rec["u_output_after_lag"][:, 0]
+    v = w21 * rec["spike_count"][:, 1] * p["tau_ref"] / steps  # mean w21 z_h per pattern
+    half_gap = (v[1::2].mean() - v[0::2].mean()) / 2
+    assert half_gap > 0.3
+    assert abs(d[1::2].mean() - d[0::2].mean() - half_gap) < 0.05
+    assert abs(rec["u_output_after_lag"].mean() - 0.5) < 0.03  # after the lag the output sits at y
+
+
+# --------------------------------------------------------------------------- teacher
+def exact_teacher_output(x, tau, b_h, b_o, w10, w21):
+    """Stationary mean of u_o = b_o + w21 z_h for the 1-1-1 teacher (B = 0) and the asymptotic
+    variance of its time average, from the exact Markov chain over (input age, hidden age)."""
+    n = tau + 1  # ages 0 .. tau-1 (z = 1), tau = ready (z = 0)
+
+    def single(q):
+        m = np.zeros((n, n))
+        m[np.arange(tau - 1), np.arange(1, tau)] = 1.0
+        m[tau - 1:, 0], m[tau - 1:, tau] = q, 1 - q
+        return m
+
+    phi = lambda u: 1 / (1 + tau * np.exp(-u))  # noqa: E731
+    m_in = single(phi(x))
+    m_h = [single(phi(b_h)), single(phi(b_h + w10))]  # hidden hazard given the input's state z_in
+    P = np.zeros((n * n, n * n))
+    for a in range(n):
+        for h in range(n):
+            P[a * n + h] = np.kron(m_in[a], m_h[int(a < tau)][h])
+    A = np.vstack([P.T - np.eye(n * n), np.ones(n * n)])
+    pi = np.linalg.lstsq(A, np.r_[np.zeros(n * n), 1.0], rcond=None)[0]
+    f = w21 * np.tile(np.arange(n) < tau, n)
+    fbar = f - pi @ f
+    Z = np.linalg.inv(np.eye(n * n) - P + np.outer(np.ones(n * n), pi))
+    return b_o + pi @ f, 2 * pi @ (fbar * (Z @ fbar)) - pi @ fbar**2
+
+
+def test_teacher_targets_match_the_exact_chain_and_are_reproducible():
+    p = {**paper_params("sal"), "teacher_steps_per_pattern": 100_000}
+    y = teacher_targets(p)
+    x = np.r_[p["inputs_training"], p["inputs_validation"]]
+    got = np.r_[y["training"][:, 0], y["validation"][:, 0]]
+    for xi, yi in zip(x, got):
+        mean, var = exact_teacher_output(xi, 10, -1.0, -1.0, 2.0, 2.0)
+        assert abs(yi - mean) < 4.5 * np.sqrt(var / (100_000 - 2000))
+    assert np.all(np.diff(y["training"][:, 0]) > -0.05)  # increasing in x up to noise
+    again = teacher_targets(p)
+    np.testing.assert_array_equal(again["training"], y["training"])
+    np.testing.assert_array_equal(again["validation"], y["validation"])
+    other = teacher_targets({**p, "teacher_poisson_seed": p["teacher_poisson_seed"] + 1})
+    assert not np.array_equal(other["training"], y["training"])
+
+
+# --------------------------------------------------------------------------- learning rules
+def test_self_predicting_state_holds_after_every_plastic_step():
+    """One-step patterns record the weights after every step: W_IP = W21 and W_PI = -B always
+    outside symmetrization, and the interneuron pathway is off (u_i = b_i) during symmetrization."""
+    p = {**paper_params("sal"), "learning_lag": 0, "lr_w21": 0.05}
+    net = Microcircuit(p, {"W10": 2.0, "W21": -1.0, "B": 0.5}, generator(2))
+    rec = net.present(np.full((5000, 1), 1.5), 0.8, True, TRAINING, 1)
+    assert np.count_nonzero(np.diff(rec["W21"].ravel())) > 50  # W21 did learn
+    np.testing.assert_array_equal(rec["W_IP"], rec["W21"])
+    np.testing.assert_array_equal(rec["W_PI"], -rec["B"])
+    symm = net.present(np.full((20, 1), 1.5), 0.8, True, SYMMETRIZATION, 2000)
+    assert not np.array_equal(symm["B"][0], symm["B"][-1])  # SAL changed B
+    np.testing.assert_array_equal(symm["u_interneuron"], p["bias_output"])
+    np.testing.assert_array_equal(symm["W_IP"], symm["W21"])
+    np.testing.assert_array_equal(symm["W_PI"], -symm["B"])
+
+
+def test_bp_keeps_b_equal_to_w21_transposed(short_runs):
+    ds = short_runs["bp"]
+    np.testing.assert_array_equal(ds["B"].values, np.swapaxes(ds["W21"].values, 1, 2))
+    np.testing.assert_array_equal(ds["B_init"].values, ds["W21_init"].values.T)
+    assert np.ptp(ds["B"].values) > 0.01  # B moved with W21
+    assert np.all(ds["alignment_angle"].values == 0.0)
+
+
+def test_fa_never_changes_b(short_runs):
+    ds = short_runs["fa"]
+    np.testing.assert_array_equal(ds["B"].values, np.broadcast_to(ds["B_init"].values, ds["B"].shape))
+    assert np.ptp(ds["W21"].values) > 0.01
+
+
+@pytest.mark.parametrize("w21", [2.0, -2.0])
+def test_sal_drives_b_to_the_sign_of_w21(w21):
+    """Symmetrization patterns only (W21 fixed): from B = -W21, SAL's STDP moves B through zero."""
+    p = paper_params("sal")
+    net = Microcircuit(p, {"W10": 2.0, "W21": w21, "B": -w21}, generator(3))
+    rec = net.present(np.tile(p["inputs_training"], 4)[:, None], 0.3, True, SYMMETRIZATION, 20_000)
+    b = rec["B"].ravel()
+    assert np.all(rec["W21"] == w21)
+    assert np.sign(b[-1]) == np.sign(w21) and abs(b[-1]) > 0.2
+    assert np.sign(b[7] - b[0]) == np.sign(w21)  # the early drift already points toward W21
+
+
+def test_sal_run_learns_the_sign_of_b():
+    """Official run 17 of SAL starts with B < 0 < W21; within 3 epochs B has W21's sign."""
+    ds = run({**paper_params("sal", 17), "epochs": 3})
+    assert ds["B_init"].item() < 0 < ds["W21_init"].item()
+    assert ds["B"].values[-1].item() > 0 and ds["W21"].values[-1].item() > 0
+    assert ds["alignment_angle"].values[0] == 180.0 and ds["alignment_angle"].values[-1] == 0.0
+    symm = ds["symmetrization"].values
+    b = ds["B"].values.ravel()
+    assert np.all(np.diff(b)[~symm[1:]] == 0)  # B learns only in symmetrization patterns
+
+
+# --------------------------------------------------------------------------- runs
+def test_run_is_bitwise_reproducible_and_seeded(tmp_path, short_runs):
+    a = short_runs["sal"]
+    b = run(short("sal"))
+    for name in a.variables:
+        np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
+    assert a.attrs == b.attrs and store.parameters(a)["poisson_seed"] == 649855
+    c = run({**short("sal"), "poisson_seed": 1})
+    assert not np.array_equal(a["W21"].values, c["W21"].values)
+    np.testing.assert_array_equal(a["y_training"].values, c["y_training"].values)  # same teacher
+    back = store.read(store.write(a, tmp_path / "run.nc"), kind="microcircuit.run")
+    np.testing.assert_array_equal(back["W10"].values, a["W10"].values)
+    np.testing.assert_array_equal(back["symmetrization"].values, a["symmetrization"].values)
+
+
+def test_run_records_and_validation_loss(short_runs):
+    ds = short_runs["sal"]
+    per_epoch = 26
+    assert ds.sizes["pattern"] == 3 * per_epoch and ds.sizes["epoch"] == 3
+    assert ds["symmetrization"].values[:per_epoch].tolist() == [False] * 15 + [True] * 5 + [False] * 6
+    assert ds["validation"].values[:per_epoch].tolist() == [False] * 20 + [True] * 6
+    val = ds["validation"].values
+    np.testing.assert_array_equal(ds["input_index"].values[val][:6], np.arange(6))
+    err = (ds["u_output_after_lag"] - ds["target"]).values[val, 0] ** 2
+    np.testing.assert_allclose(ds["validation_loss"].values, err.reshape(3, 6).mean(axis=1))
+    assert set(np.unique(ds["alignment_angle"].values)) <= {0.0, 180.0}
+    # rasters of the first and last pattern, within their time windows
+    assert ds["segment_pattern"].values.tolist() == [0, ds.sizes["pattern"] - 1]
+    for k, pat in enumerate(ds["segment_pattern"].values):
+        t, ids = store.segment_spikes(ds, k)
+        start = ds["pattern_start"].values[pat]
+        assert t.min() >= start and t.max() < start + 5000
+        np.testing.assert_allclose(np.bincount(ids, minlength=4) * 10 / 5000,
+                                      [ds[f"rate_{n}"].values[pat, 0] for n in
+                                       ("input", "hidden", "interneuron", "output")])
+
+
+def test_general_dims_run_with_finite_outputs():
+    rng = np.random.default_rng(0)
+    p = short("sal", dims=[2, 3, 2], epochs=2, inputs_training=rng.uniform(-2, 2, (5, 2)).tolist(),
+              inputs_validation=rng.uniform(-2, 2, (3, 2)).tolist(), patterns_per_epoch=6,
+              symmetrization_per_epoch=2)
+    ds = run(p)
+    n_pat = 2 * (6 + 3)
+    assert ds["W10"].shape == (n_pat, 3, 2) and ds["W21"].shape == (n_pat, 2, 3) and ds["B"].shape == (n_pat, 3, 2)
+    assert ds["y_training"].shape == (5, 2) and ds["validation_loss"].shape == (2,)
+    assert ds["rate_interneuron"].shape == (n_pat, 2)
+    for name in ds.data_vars:
+        if ds[name].dtype.kind == "f":
+            assert np.all(np.isfinite(ds[name].values)), name
+    assert np.all((ds["alignment_angle"] >= 0) & (ds["alignment_angle"] <= 180))
+    assert ds["neuron_id"].values.max() < 2 + 3 + 2 + 2
+
+
+def test_alignment_angle():
+    w21 = np.array([[1.0, 2.0, -1.0], [0.5, 0.0, 3.0]])
+    assert alignment_angle(3 * w21.T, w21) == pytest.approx(0.0, abs=1e-6)
+    assert alignment_angle(-w21.T, w21) == pytest.approx(180.0)
+    ortho = np.array([[2.0, 0.0], [-1.0, 0.0], [0.0, 0.0]])  # tr(B^T W21^T) = 2 - 2 = 0
+    assert alignment_angle(ortho, w21) == pytest.approx(90.0)
+    stacked = alignment_angle(np.array([[[0.5]], [[-0.2]]]), np.array([[[1.5]], [[1.5]]]))
+    np.testing.assert_array_equal(stacked, [0.0, 180.0])

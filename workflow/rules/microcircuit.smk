@@ -1,0 +1,74 @@
+# Spiking cortical microcircuits (spec microcircuit): fig 6.
+# one teacher-student run per (condition, run index) -> summary -> plot
+
+from sal.microcircuit.experiments import run_params as microcircuit_run_params
+
+MC = config["microcircuit"]
+MICROCIRCUIT_CODE = code_version("microcircuit", *SHARED_CODE)
+MC_RUNS = [(c, r) for c in MC["conditions"] for r in MC["runs"]]
+
+
+rule microcircuit_run:
+    """One teacher-student run: the teacher's targets, then the student's training with its feedback."""
+    output:
+        "results/microcircuit/teacher_student/{condition}/run~{run}.nc",
+    wildcard_constraints:
+        condition="sal|bp|fa",
+    params:
+        family="microcircuit",
+        experiment="run",
+        params=lambda wc: microcircuit_run_params(MC, "run", **wc),
+        code=MICROCIRCUIT_CODE,
+    log:
+        "logs/microcircuit/teacher_student/{condition}/run~{run}.log",
+    benchmark:
+        "results/benchmarks/microcircuit/teacher_student/{condition}/run~{run}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=60,
+    script:
+        "../scripts/run_experiment.py"
+
+
+rule microcircuit_summary:
+    """All runs stacked over (condition, run)."""
+    input:
+        [f"results/microcircuit/teacher_student/{c}/run~{r}.nc" for c, r in MC_RUNS],
+    output:
+        "results/microcircuit/teacher_student/summary.nc",
+    params:
+        family="microcircuit",
+        experiment="teacher_student",
+        labels=[[c, r] for c, r in MC_RUNS],
+        options={},
+        code=MICROCIRCUIT_CODE,
+    log:
+        "logs/microcircuit/teacher_student/summary.log",
+    script:
+        "../scripts/summarize.py"
+
+
+rule plot_fig6_microcircuit:
+    input:
+        teacher_student="results/microcircuit/teacher_student/summary.nc",
+    output:
+        pdf=report(
+            "results/figures/fig6_microcircuit.pdf",
+            caption="../report/fig6_microcircuit.rst",
+            category="Cortical microcircuits",
+        ),
+        png="results/figures/fig6_microcircuit.png",
+        csv="results/tables/fig6_microcircuit.csv",
+    params:
+        family="microcircuit",
+        figure="fig6_microcircuit",
+        code=PLOT_CODE,
+    log:
+        "logs/figures/fig6_microcircuit.log",
+    script:
+        "../scripts/plot_figure.py"
+
+
+ALL_FIGURES += figure_files("fig6_microcircuit")
+FIGURE_TARGETS.update({"fig6": ["fig6_microcircuit"], "microcircuit": ["fig6_microcircuit"]})
