@@ -42,6 +42,14 @@ BAD = [
     ("principle.stdd_vs_simulation.pairing", "all", "is not one of"),
     ("principle.stdd_vs_simulation.n_steps", 10, "less than the minimum"),
     ("principle.stdd_vs_simulation.typo_key", 1, "'typo_key' was unexpected"),
+    ("sampling.protocols.B.overrides.val_step", 0, "less than the minimum of 1"),
+    ("sampling.protocols.B.runs", [0, 20], "greater than the maximum of 19"),
+    ("sampling.protocols.B.scenarios.syn_noise.highlight", 0.5, "must be one of levels"),
+    ("sampling.protocols.B.scenarios.syn_noise.levels", [0.4, 0.8], "must include 0"),
+    ("sampling.protocols.B.scenarios.plast_noise.conditions", ["sal"], "must include 'none'"),
+    ("sampling.protocols.B.rate_scale", 0, "less than or equal to the minimum"),
+    ("microcircuit.conditions", ["sal", "backprop"], "is not one of"),
+    ("microcircuit.overrides", {"epochs": 0}, "less than the minimum of 1"),
 ]
 
 
@@ -57,4 +65,4 @@ def test_bad_values_are_rejected_with_the_key(key, value, message):
         validate(config, SCHEMA)
     text = str(err.value)
     assert message in text
-    assert (key if last != "typo_key" else key.rsplit(".", 1)[0]) in text
+    assert (key if last != "typo_key" else key.rsplit(".", 1)[0]) in text, text

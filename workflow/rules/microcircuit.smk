@@ -2,10 +2,13 @@
 # one teacher-student run per (condition, run index) -> summary -> plot
 
 from sal.microcircuit.experiments import run_params as microcircuit_run_params
+from sal.microcircuit.params import validate as validate_microcircuit_params
 
 MC = config["microcircuit"]
 MICROCIRCUIT_CODE = code_version("microcircuit", *SHARED_CODE)
 MC_RUNS = [(c, r) for c in MC["conditions"] for r in MC["runs"]]
+for _c, _r in MC_RUNS:  # bad overrides fail here, before any job starts
+    validate_microcircuit_params(microcircuit_run_params(MC, "run", condition=_c, run=_r))
 
 
 rule microcircuit_run:

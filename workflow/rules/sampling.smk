@@ -2,6 +2,7 @@
 # one run per (protocol, scenario, condition, noise level, run index) -> summary per scenario -> plot
 
 from sal.sampling.experiments import run_params as sampling_run_params
+from sal.sampling.learning import check_params as check_sampling_params
 
 SP = config["sampling"]["protocols"]
 SAMPLING_CODE = code_version("sampling", *SHARED_CODE)
@@ -27,6 +28,16 @@ def kp_runs(protocol, scenario):
     files = [KP_FILE.format(protocol=protocol, scenario=scenario, level=f"{lvl:g}", kp_rate=f"{rate:g}", run=r)
              for lvl, rate, r in labels]
     return labels, files
+
+
+for _protocol in SP:  # bad overrides fail here, before any job starts
+    for _scenario in SP[_protocol]["scenarios"]:
+        for _c, _lvl, _r in sweep_runs(_protocol, _scenario)[0][:: len(SP[_protocol]["runs"])]:
+            check_sampling_params(
+                sampling_run_params(
+                    config["sampling"], "noise_run", protocol=_protocol, scenario=_scenario, condition=_c, level=_lvl, run=_r
+                )
+            )
 
 
 wildcard_constraints:
