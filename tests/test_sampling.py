@@ -6,6 +6,7 @@ import pytest
 from sal import store
 from sal.rng import generator
 from sal.sampling import make_target, paper_params, run, simulate
+from sal.sampling.eisystem import effective_offsets, ei_network, ei_parameters, rate_comparison, sal_drift
 from sal.sampling.network import all_states, asymmetry, boltzmann, initial_network, kl_divergence
 from sal.sampling.sampler import sleep_phase
 
@@ -159,3 +160,33 @@ def test_paper_params_and_simulate_api():
     assert np.all(np.diff(t) >= 0) and t.size == ds["spike_count"].values.sum()
     for i in range(7):
         assert np.diff(t[ds["neuron_id"].values == i]).min() > TAU
+
+
+def test_ei_system_parameters_and_effective_weights():
+    """Seed 97 gives the paper's interneuron parameters; the effective weight predicts e2's rate."""
+    q = ei_parameters(97)
+    assert [round(q[k], 4) for k in ("w_i1e1", "w_i2e2", "w_e2i1", "w_e1i2", "b_i1", "b_i2")] == \
+        [3.9479, 4.2320, -1.0426, -1.0985, -2.2544, -2.1838]
+    ds = rate_comparison(dict(param_seed=97, tau_ref=25, w_min=0.0, w_max=2.0, w_step=0.5, n_steps=1_000_000), 3)
+    rates = ds["rate_e2"].values
+    assert np.abs(rates[0] - rates[1]).max() < 0.025
+    assert rates[0, -1] > rates[0, 0] + 0.15  # the rate does depend on w: the agreement is not trivial
+
+
+def test_sal_aligns_effective_not_raw_weights():
+    """Drift of e1 -> e2 along W_e2e1 at W_e1e2 = 1: exactly antisymmetric, and its zero lies nearer the
+    effective symmetry line (W_e2e1 = 1 + off_12 - off_21) than the raw one (W_e2e1 = 1)."""
+    q = ei_parameters(97)
+    off_21, off_12 = effective_offsets(q)
+    grid = np.arange(0.5, 1.31, 0.1)
+    drift = []
+    for k, w21 in enumerate(grid):
+        W, b = ei_network(w21, 1.0, q)
+        d21, d12 = sal_drift(W, b, 4_000_000, generator(50 + k))
+        assert d21 == -d12
+        drift.append(d21)
+    drift = np.array(drift)
+    assert drift[0] > 0 > drift[-1]
+    k = np.flatnonzero(np.diff(np.sign(drift)))[0]
+    root = grid[k] - drift[k] * (grid[k + 1] - grid[k]) / (drift[k + 1] - drift[k])
+    assert abs(root - (1.0 + off_12 - off_21)) < abs(root - 1.0)

@@ -127,7 +127,37 @@ rule sampling_kp_summary:
         "../scripts/summarize.py"
 
 
-SAMPLING_FIGURES = {}
+rule sampling_dales_law:
+    """Fig 10: the E-I system's SAL phase plane or its effective-weight check (seeded)."""
+    output:
+        "results/sampling/dales_law/{panel}/seed~{seed}.nc",
+    wildcard_constraints:
+        panel="ei_phase_plane|ei_rates",
+    params:
+        family="sampling",
+        experiment=lambda wc: wc.panel,
+        params=lambda wc: sampling_run_params(config["sampling"], wc.panel),
+        seed=lambda wc: int(wc.seed),
+        code=SAMPLING_CODE,
+    log:
+        "logs/sampling/dales_law/{panel}/seed~{seed}.log",
+    benchmark:
+        "results/benchmarks/sampling/dales_law/{panel}/seed~{seed}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=60,
+    script:
+        "../scripts/run_experiment.py"
+
+
+DL_SEED = config["sampling"]["dales_law"]["seed"]
+SAMPLING_FIGURES = {
+    "fig10_dales_law": (
+        "fig10_dales_law",
+        {p: f"results/sampling/dales_law/{p}/seed~{DL_SEED}.nc" for p in ("ei_phase_plane", "ei_rates")},
+    )
+}
 for _protocol, _block in SP.items():
     _suffix = "" if _protocol == "B" else f"_protocol{_protocol}"
     _sc = _block["scenarios"]
@@ -181,6 +211,7 @@ FIGURE_TARGETS.update(
         "fig4": [s for s in SAMPLING_FIGURES if s.startswith("fig4")],
         "fig5": [s for s in SAMPLING_FIGURES if s.startswith("fig5")],
         "figS2": [s for s in SAMPLING_FIGURES if s.startswith("figS2")],
+        "fig10": ["fig10_dales_law"],
         "sampling": list(SAMPLING_FIGURES),
     }
 )

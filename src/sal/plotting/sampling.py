@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.ticker import LogLocator, NullFormatter
 
 from ..store import parameters
-from . import style
+from . import require_finite, style
 
 COND = {  # condition -> (label, colour)
     "none": ("no SAL", "C3"),
@@ -147,8 +147,58 @@ def fig_kp(kp_syn_noise, kp_plast_noise, syn_noise, plast_noise):
     return fig, table
 
 
+def fig10(ei_phase_plane, ei_rates):
+    """Fig 10: (a) SAL phase plane of the E-I system in effective weights (raw weights on the secondary
+    axes); (b) e2's rate with e1's direct + inhibitory pathways vs a direct synapse of weight W_eff."""
+    ds, rt = ei_phase_plane, ei_rates
+    off_21, off_12 = float(ds["offset_e2e1"]), float(ds["offset_e1e2"])
+    w21, w12 = ds["w_e2e1"].values, ds["w_e1e2"].values
+    d21, d12 = ds["dw_e2e1"].values, ds["dw_e1e2"].values  # [w_e2e1, w_e1e2]
+    require_finite("fig10 drift", d21, d12)
+    require_finite("fig10 rates", rt["rate_e2"].values)
+    x, y = w12 + off_12, w21 + off_21  # effective e2 -> e1 (x) and e1 -> e2 (y)
+    norm = np.hypot(d21, d12)
+    with style():
+        fig, (ax, bx) = plt.subplots(1, 2, figsize=(6.6, 3.0), layout="constrained")
+        cs = ax.contourf(x, y, norm / norm.max(), levels=15, cmap="GnBu", alpha=0.9)
+        fig.colorbar(cs, ax=ax, ticks=[0, 0.5, 1], label=r"$|\Delta W|$ / max", shrink=0.8)
+        s = slice(None, None, 2)
+        ax.quiver(x[s], y[s], d12[s, s], d21[s, s], pivot="mid", width=0.006)
+        ax.contour(x, y, d21, levels=[0], colors="red", linewidths=1.2)
+        lo, hi = min(x[0], y[0]), max(x[-1], y[-1])
+        ax.plot([lo, hi], [lo, hi], "k--", lw=1, label="effective symmetry")
+        ax.plot([lo, hi], [lo + off_21 - off_12, hi + off_21 - off_12], "k:", lw=1, label="raw symmetry")
+        ax.plot([], [], color="red", label="SAL stops")
+        ax.set_xlim(x[0], x[-1])
+        ax.set_ylim(y[0], y[-1])
+        ax.set_aspect("equal")
+        ax.set_xlabel(r"$W^\mathrm{eff}_{e1 \leftarrow e2}$")
+        ax.set_ylabel(r"$W^\mathrm{eff}_{e2 \leftarrow e1}$")
+        ax.legend(loc="lower right", fontsize=5.5, frameon=True)
+        ax.set_title("(a) SAL on excitatory spikes", loc="left")
+        top = ax.secondary_xaxis("top", functions=(lambda v: v - off_12, lambda v: v + off_12))
+        top.set_xlabel(r"raw $W_{e1 \leftarrow e2}$")
+        right = ax.secondary_yaxis("right", functions=(lambda v: v - off_21, lambda v: v + off_21))
+        right.set_ylabel(r"raw $W_{e2 \leftarrow e1}$")
+        w = rt["w"].values
+        for system, marker, label in (("e_i_system", "o", "E-I: direct + via i1"),
+                                      ("direct", "s", r"direct, weight $W^\mathrm{eff}(w)$")):
+            bx.plot(w, rt["rate_e2"].sel(system=system).values, marker, mfc="none", label=label)
+        bx.set_xlabel(r"raw weight $w$ of e1 → e2")
+        bx.set_ylabel(r"rate of e2 [$1/\tau_\mathrm{ref}$]")
+        off = float(rt["w_effective"].values[0] - w[0])
+        bx.secondary_xaxis("top", functions=(lambda v: v + off, lambda v: v - off)).set_xlabel(
+            r"effective weight $W^\mathrm{eff}$")
+        bx.legend()
+        bx.set_title("(b) effective-weight check", loc="left")
+    table = pd.concat([ds[["dw_e2e1", "dw_e1e2"]].to_dataframe().reset_index(),
+                       rt["rate_e2"].to_dataframe().reset_index()], ignore_index=True)
+    return fig, table
+
+
 FIGURES = {
     "fig4_synaptic_noise": fig4,
     "fig5_plasticity_noise": fig5,
     "figS2_kolen_pollack": fig_kp,
+    "fig10_dales_law": fig10,
 }

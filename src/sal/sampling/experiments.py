@@ -7,6 +7,7 @@ import numpy as np
 import xarray as xr
 
 from ..store import combine
+from .eisystem import phase_plane, rate_comparison
 from .learning import run
 from .paper import paper_params
 
@@ -14,16 +15,24 @@ QUANTILES = (0.25, 0.5, 0.75)
 RATES = ("lr_w", "lr_b", "lr_sal", "lr_kp")
 
 
-def run_params(config: dict, experiment: str, *, protocol: str, scenario: str, condition: str, level, run,
-               kp_rate=None) -> dict:
+def run_params(config: dict, experiment: str, **labels) -> dict:
     """Parameters of one run from the ``sampling`` config block.
 
-    The official parameters of (protocol, scenario, condition, run index) at the noise ``level``, with
-    the protocol block's ``overrides`` (e.g. shorter phases for the quick study), every learning rate
-    multiplied by ``rate_scale``, and, for the KP sweep, the decay rate ``kp_rate``.
+    noise_run (labels protocol, scenario, condition, level, run[, kp_rate]): the official parameters of
+    that run at the noise ``level``, with the protocol block's ``overrides`` (e.g. shorter phases for
+    the quick study), every learning rate multiplied by ``rate_scale`` and, for the KP sweep, the decay
+    rate ``kp_rate``. ei_phase_plane / ei_rates: the ``dales_law`` block's settings of that panel.
     """
+    if experiment in ("ei_phase_plane", "ei_rates"):
+        d = config["dales_law"]
+        return {"param_seed": d["param_seed"], "tau_ref": d["tau_ref"],
+                **d["phase_plane" if experiment == "ei_phase_plane" else "rates"]}
     if experiment != "noise_run":
         raise ValueError(f"unknown sampling experiment {experiment!r}; known: {sorted(EXPERIMENTS)}")
+    return _noise_run_params(config, **labels)
+
+
+def _noise_run_params(config, *, protocol, scenario, condition, level, run, kp_rate=None):
     block = config["protocols"][protocol]
     name = scenario if condition == "none" else f"{scenario}_{condition}"
     p = paper_params(name, protocol, int(run), noise=float(level))
@@ -61,6 +70,6 @@ def kp_sweep_summary(runs: dict) -> xr.Dataset:
     return ds[["dkl", "asymmetry", "dkl_missing_states"]].isel(iteration=-1)
 
 
-#: experiment name -> (function, takes a seed): a run's seeds are part of its parameters
-EXPERIMENTS = {"noise_run": (run, False)}
+#: experiment name -> (function, takes a seed); a noise run's seeds are part of its parameters
+EXPERIMENTS = {"noise_run": (run, False), "ei_phase_plane": (phase_plane, True), "ei_rates": (rate_comparison, True)}
 SUMMARIES = {"noise_sweep": noise_sweep_summary, "kp_sweep": kp_sweep_summary}
