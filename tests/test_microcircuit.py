@@ -290,3 +290,17 @@ def test_alignment_angle():
     assert alignment_angle(ortho, w21) == pytest.approx(90.0)
     stacked = alignment_angle(np.array([[[0.5]], [[-0.2]]]), np.array([[[1.5]], [[1.5]]]))
     np.testing.assert_array_equal(stacked, [0.0, 180.0])
+
+
+def test_sal_aligns_feedback_in_a_wider_circuit():
+    """Width study (spec §6): in a [4, 6, 4] circuit SAL rotates B toward W21ᵀ within a few epochs,
+    while the fixed random B of FA stays far from alignment."""
+    from sal.microcircuit.experiments import run_params
+
+    config = {"scaling": {"epochs": 4, "teacher_seed": 1000}}
+    angles = {}
+    for cond in ("sal", "fa"):
+        ds = run(run_params(config, "scaling_run", condition=cond, run=0, width="4x6x4"))
+        angles[cond] = ds["alignment_angle"].values
+    assert angles["sal"][-1] < angles["sal"][0] - 20
+    assert angles["fa"][-1] > 60

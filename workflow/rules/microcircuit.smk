@@ -9,6 +9,8 @@ MICROCIRCUIT_CODE = code_version("microcircuit", *SHARED_CODE)
 MC_RUNS = [(c, r) for c in MC["conditions"] for r in MC["runs"]]
 for _c, _r in MC_RUNS:  # bad overrides fail here, before any job starts
     validate_microcircuit_params(microcircuit_run_params(MC, "run", condition=_c, run=_r))
+for _w in MC["scaling"]["widths"]:
+    validate_microcircuit_params(microcircuit_run_params(MC, "scaling_run", condition="sal", run=0, width=_w))
 
 
 rule microcircuit_run:
@@ -52,6 +54,72 @@ rule microcircuit_summary:
         "../scripts/summarize.py"
 
 
+MCS = MC["scaling"]
+MCS_RUNS = [(w, c, r) for w in MCS["widths"] for c in MCS["conditions"] for r in MCS["runs"]]
+
+
+rule microcircuit_scaling_run:
+    """One run of the width study (beyond the paper)."""
+    output:
+        "results/microcircuit/scaling/{width}/{condition}/run~{run}.nc",
+    wildcard_constraints:
+        condition="sal|bp|fa",
+        width=r"\d+x\d+x\d+",
+    params:
+        family="microcircuit",
+        experiment="scaling_run",
+        params=lambda wc: microcircuit_run_params(MC, "scaling_run", **wc),
+        code=MICROCIRCUIT_CODE,
+    log:
+        "logs/microcircuit/scaling/{width}/{condition}/run~{run}.log",
+    benchmark:
+        "results/benchmarks/microcircuit/scaling/{width}/{condition}/run~{run}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=120,
+    script:
+        "../scripts/run_experiment.py"
+
+
+rule microcircuit_scaling_summary:
+    input:
+        [f"results/microcircuit/scaling/{w}/{c}/run~{r}.nc" for w, c, r in MCS_RUNS],
+    output:
+        "results/microcircuit/scaling/summary.nc",
+    params:
+        family="microcircuit",
+        experiment="scaling",
+        labels=[list(x) for x in MCS_RUNS],
+        options={},
+        code=MICROCIRCUIT_CODE,
+    log:
+        "logs/microcircuit/scaling/summary.log",
+    script:
+        "../scripts/summarize.py"
+
+
+rule plot_figS3_microcircuit_scaling:
+    input:
+        scaling="results/microcircuit/scaling/summary.nc",
+    output:
+        pdf=report(
+            "results/figures/figS3_microcircuit_scaling.pdf",
+            caption="../report/figS3_microcircuit_scaling.rst",
+            category="Cortical microcircuits",
+        ),
+        png="results/figures/figS3_microcircuit_scaling.png",
+        csv="results/tables/figS3_microcircuit_scaling.csv",
+    params:
+        family="microcircuit",
+        figure="figS3_microcircuit_scaling",
+        code=PLOT_CODE,
+    log:
+        "logs/figures/figS3_microcircuit_scaling.log",
+    script:
+        "../scripts/plot_figure.py"
+
+
 rule plot_fig6_microcircuit:
     input:
         teacher_student="results/microcircuit/teacher_student/summary.nc",
@@ -73,5 +141,11 @@ rule plot_fig6_microcircuit:
         "../scripts/plot_figure.py"
 
 
-ALL_FIGURES += figure_files("fig6_microcircuit")
-FIGURE_TARGETS.update({"fig6": ["fig6_microcircuit"], "microcircuit": ["fig6_microcircuit"]})
+ALL_FIGURES += figure_files("fig6_microcircuit") + figure_files("figS3_microcircuit_scaling")
+FIGURE_TARGETS.update(
+    {
+        "fig6": ["fig6_microcircuit"],
+        "figS3": ["figS3_microcircuit_scaling"],
+        "microcircuit": ["fig6_microcircuit", "figS3_microcircuit_scaling"],
+    }
+)

@@ -175,12 +175,38 @@ def run(params: dict) -> xr.Dataset:
     return xr.Dataset(data, coords=coords, attrs=provenance("microcircuit.run", p, p["weights_init_seed"]))
 
 
-def run_params(config: dict, experiment: str, *, condition: str, run) -> dict:
-    """Parameters of one run from the ``microcircuit`` config block: the official run ``run`` of
-    ``condition`` with the config's ``overrides`` (e.g. fewer epochs for a quick study)."""
+def run_params(config: dict, experiment: str, *, condition: str, run, width=None) -> dict:
+    """Parameters of one run from the ``microcircuit`` config block.
+
+    run: the official run ``run`` of ``condition`` with the config's ``overrides``.
+    scaling_run: our width study (spec §6) at dims ``width`` ("n0x n1 x n2", e.g. "5x10x5"), see
+    ``scaling_params``.
+    """
+    if experiment == "scaling_run":
+        s = config["scaling"]
+        dims = [int(n) for n in str(width).split("x")]
+        return scaling_params(condition, int(run), dims, s["epochs"], s["teacher_seed"])
     if experiment != "run":
-        raise ValueError(f"unknown microcircuit experiment {experiment!r}; known: ['run']")
+        raise ValueError(f"unknown microcircuit experiment {experiment!r}; known: {sorted(EXPERIMENTS)}")
     return {**paper_params(condition, int(run)), **(config["overrides"] or {})}
+
+
+def scaling_params(condition: str, run: int, dims, epochs: int, teacher_seed: int) -> dict:
+    """A teacher-student task of any width (beyond the paper, spec §6).
+
+    The official protocol and seeds of run ``run``, with dims [n0, n1, n2]; 8 training and 6 validation
+    inputs ~ U(-3, 3)^n0 and a teacher with weights ~ U(-2, 2) / sqrt(fan-in), all drawn from
+    default_rng(teacher_seed + run) (for n = 1 the task has the paper's scale); student weights
+    ~ U(-1, 1). The metric is the angle between B and W21ᵀ.
+    """
+    n0, n1, n2 = (int(n) for n in dims)
+    rng = np.random.default_rng(teacher_seed + run)
+    return {**paper_params(condition, run), "dims": [n0, n1, n2], "epochs": int(epochs),
+            "inputs_training": rng.uniform(-3, 3, (8, n0)).tolist(),
+            "inputs_validation": rng.uniform(-3, 3, (6, n0)).tolist(),
+            "teacher_w10": (rng.uniform(-2, 2, (n1, n0)) / np.sqrt(n0)).tolist(),
+            "teacher_w21": (rng.uniform(-2, 2, (n2, n1)) / np.sqrt(n1)).tolist(),
+            "teacher_b": 0.0, "init_limits_forward": [-1.0, 1.0], "init_limits_backward": [-1.0, 1.0]}
 
 
 def teacher_student_summary(runs: dict) -> xr.Dataset:
@@ -190,6 +216,20 @@ def teacher_student_summary(runs: dict) -> xr.Dataset:
     return combine(runs, ("condition", "run"), "microcircuit.teacher_student_summary")
 
 
+def scaling_summary(runs: dict) -> xr.Dataset:
+    """Width-study runs stacked over (width, condition, run): validation loss and the B-W21ᵀ angle
+    at the end of every epoch (the matrices differ in size across widths and are left out)."""
+    per_epoch = {}
+    for labels, ds in runs.items():
+        last = ds["pattern"].groupby(ds["pattern_epoch"]).max().values
+        angle = ds["alignment_angle"].values[last]
+        per_epoch[labels] = xr.Dataset(
+            {"validation_loss": ds["validation_loss"],
+             "alignment_angle": ("epoch", angle, {"units": "degree", "long_name": "angle(B, W21ᵀ), end of epoch"})},
+            coords={"epoch": ds["epoch"]}, attrs=ds.attrs)
+    return combine(per_epoch, ("width", "condition", "run"), "microcircuit.scaling_summary")
+
+
 #: experiment name -> (function, takes a seed): a run's seeds are part of its parameters
-EXPERIMENTS = {"run": (run, False)}
-SUMMARIES = {"teacher_student": teacher_student_summary}
+EXPERIMENTS = {"run": (run, False), "scaling_run": (run, False)}
+SUMMARIES = {"teacher_student": teacher_student_summary, "scaling": scaling_summary}

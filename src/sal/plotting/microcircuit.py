@@ -82,4 +82,47 @@ def fig6(teacher_student):
     return fig, table
 
 
-FIGURES = {"fig6_microcircuit": fig6}
+def fig_scaling(scaling):
+    """Beyond the paper: does SAL keep feedback aligned as the circuit widens? Angle between B and W21ᵀ
+    per epoch for each width (median and range over runs), and the final validation loss per width."""
+    ds = scaling
+    widths = sorted(ds["width"].values, key=lambda w: sum(int(n) for n in str(w).split("x")))
+    conds = [c for c in COND if c in ds["condition"].values]
+    epochs = ds["epoch"].values
+    rows = []
+    with style():
+        fig, axes = plt.subplots(1, len(widths) + 1, figsize=(2.0 * (len(widths) + 1), 2.4), layout="constrained",
+                                 squeeze=False)
+        for k, width in enumerate(widths):
+            ax = axes[0, k]
+            for cond in conds:
+                label, colour = COND[cond]
+                angle = ds["alignment_angle"].sel(width=width, condition=cond).values  # (run, epoch)
+                require_finite(f"scaling angle {width} {cond}", angle)
+                med = np.median(angle, axis=0)
+                ax.fill_between(epochs, angle.min(axis=0), angle.max(axis=0), color=colour, alpha=0.2, lw=0)
+                ax.plot(epochs, med, color=colour, label=label)
+                rows += [(str(width), cond, int(e), m) for e, m in zip(epochs, med)]
+            ax.set_ylim(-5, 185)
+            ax.set_yticks([0, 45, 90, 135, 180])
+            ax.set_xlabel("epoch")
+            ax.set_title(f"dims [{', '.join(str(width).split('x'))}]", loc="left")
+        axes[0, 0].set_ylabel(r"angle($B$, $W_{21}^T$) [deg]")
+        axes[0, 0].legend()
+        ax = axes[0, -1]
+        x = np.arange(len(widths))
+        for j, cond in enumerate(conds):
+            label, colour = COND[cond]
+            final = np.array([ds["validation_loss"].sel(width=w, condition=cond).values[:, -1] for w in widths])
+            require_finite(f"scaling loss {cond}", final)
+            ax.plot(x + 0.1 * (j - 1), np.median(final, axis=1), "o-", color=colour, ms=3, label=label)
+            rows += [(str(w), cond, -1, float(np.median(f))) for w, f in zip(widths, final)]
+        ax.set_xticks(x)
+        ax.set_xticklabels([str(w) for w in widths], fontsize=6)
+        ax.set_yscale("log")
+        ax.set_title("final validation loss", loc="left")
+        fig.suptitle(f"Microcircuit width study (beyond the paper): {ds.sizes['run']} runs per point", fontsize=8)
+    return fig, pd.DataFrame(rows, columns=["width", "condition", "epoch", "median (angle deg or final loss)"])
+
+
+FIGURES = {"fig6_microcircuit": fig6, "figS3_microcircuit_scaling": fig_scaling}
