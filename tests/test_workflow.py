@@ -51,7 +51,7 @@ def test_changed_parameter_reruns_only_its_dependents(workdir):
     assert run.returncode == 0, out
     table = out[out.index("Job stats"):].split("total")[0]
     jobs = {line.split()[0] for line in table.splitlines()[3:] if line.strip()}
-    assert jobs == {"principle_analytic", "plot_fig12_proof", "all"}, table
+    assert jobs == {"principle_analytic", "plot_fig12_proof", "headline_numbers", "all"}, table
 
 
 def test_named_target_rebuilds_one_figure(workdir):
@@ -67,3 +67,11 @@ def test_bad_config_fails_before_any_job(workdir):
     run = snakemake(workdir, "-n", overlays=["bad.yaml"])
     assert run.returncode != 0
     assert "principle.phase_plane.tau_ref = 0" in run.stdout + run.stderr
+
+
+def test_headline_table_lists_every_family(workdir):
+    table = (workdir / "results/tables/headline_numbers.csv").read_text()
+    for fig in ("fig 2c", "fig 2d", "fig 12", "fig 4", "fig 5", "fig 6"):
+        assert fig in table
+    rows = [line.split(",") for line in table.strip().splitlines()[1:]]
+    assert all(r[2] not in ("", "nan", "inf") for r in rows)

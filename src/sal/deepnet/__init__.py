@@ -1,0 +1,13 @@
+"""The CNN of fig 8 trained with BP, FA, BP+FA, KP, SC-FA, SAL or RDD feedback (spec deepnet §1, §6, §7).
+
+NumPy + Numba with explicit backward passes; the SAL and RDD phases (``salphase``, ``rdd``) are imported
+only when a run uses them.
+"""
+
+from .data import DATASETS, DatasetChecksumError, DatasetNotFoundError, ImageData, load_dataset
+from .network import CNN, METHODS, alignment, paper_network, small_network
+from .train import paper_params, quick_params, train
+
+__all__ = ["train", "paper_params", "quick_params", "CNN", "METHODS", "alignment", "paper_network",
+           "small_network", "load_dataset", "ImageData", "DATASETS", "DatasetNotFoundError",
+           "DatasetChecksumError"]

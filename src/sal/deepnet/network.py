@@ -1,0 +1,148 @@
+"""The CNN of fig 8 and its seven feedback variants (spec deepnet §1), plus the W–B alignment metrics.
+
+Two conv blocks (Conv k×k, no bias → ReLU → BatchNorm2d → MaxPool 2), then fc1 → ReLU → BatchNorm1d,
+fc2 → ReLU → BatchNorm1d, fc3 → softmax (in the loss). Paper: 64 channels, k = 5, FC [n_flat, 384, 192, 10];
+``small_network()`` is the 8×8-digits variant of the quick study.
+
+A method is a choice of feedback in the FC and conv layers (the same layer classes for all):
+
+    method  FC input gradient   conv input gradient   feedback matrices B
+    bp      δ W                 true (W)              unused
+    fa      δ B                 FA (B)                fixed random
+    bp_fa   δ W                 FA (B)                conv B fixed: upper limit of FC-only methods
+    kp      δ B                 FA (B)                FC B gets W's gradient δᵀx; weight decay on FC W and B
+    scfa    δ (|B₀| ⊙ sign W)   FA (B)                |B₀| fixed
+    sal     δ B                 FA (B)                set by the SAL sleep phase before each epoch
+    rdd     δ B                 FA (B)                set by the RDD phase before each epoch
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .layers import BatchNorm, Conv2d, Flatten, Linear, MaxPool2, ReLU
+
+# method -> (FC feedback, conv feedback, FC B learns W's gradient)
+METHODS = {
+    "bp": ("W", "W", False),
+    "fa": ("B", "B", False),
+    "bp_fa": ("W", "B", False),
+    "kp": ("B", "B", True),
+    "scfa": ("sign", "B", False),
+    "sal": ("B", "B", False),
+    "rdd": ("B", "B", False),
+}
+PHASE_METHODS = ("sal", "rdd")
+
+
+def paper_network() -> dict:
+    """The paper's architecture: 2 × (conv 5×5, 64 channels), FC hidden sizes 384, 192."""
+    return {"channels": [64, 64], "kernel": 5, "padding": 0, "hidden": [384, 192]}
+
+
+def small_network() -> dict:
+    """The quick-study network for 8×8 digits: 2 × (conv 3×3 with zero padding 1, 8 channels), FC 64, 32.
+
+    With padding 1 the maps go 8 → 8 → pool 4 → 4 → pool 2, so n_flat = 8·2·2 = 32 (unpadded 3×3 or 5×5
+    kernels shrink an 8×8 image to nothing after two blocks).
+    """
+    return {"channels": [8, 8], "kernel": 3, "padding": 1, "hidden": [64, 32]}
+
+
+def flat_size(input_shape, channels, kernel, padding) -> int:
+    """Features after the two conv blocks for an (H, W, C) input."""
+    h, w = input_shape[:2]
+    for _ in channels:
+        h, w = (h + 2 * padding - kernel + 1) // 2, (w + 2 * padding - kernel + 1) // 2
+    if h < 1 or w < 1:
+        raise ValueError(f"input {tuple(input_shape)} is too small for two blocks of {kernel}×{kernel} conv "
+                         f"(padding {padding}) + 2×2 pooling")
+    return channels[-1] * h * w
+
+
+class CNN:
+    """The fig-8 network for one feedback ``method``; parameters drawn from ``rng``.
+
+    Draw order (the same for every method, so one seed gives the same W for all methods): per conv layer
+    W then B; per FC layer W, B, bias; each ~ U(±1/√fan_in) independently. BatchNorm γ = 1, β = 0.
+    ``weight_decay`` applies to the FC W and B only (the official KP parameter groups); all else has none.
+    """
+
+    def __init__(self, method, input_shape, rng, channels=(64, 64), kernel=5, padding=0, hidden=(384, 192),
+                 n_classes=10, weight_decay=0.0, dtype=np.float32):
+        if method not in METHODS:
+            raise ValueError(f"unknown feedback method {method!r}; known: {sorted(METHODS)}")
+        fc_feedback, conv_feedback, learn_feedback = METHODS[method]
+        self.method = method
+        h, w, c = input_shape
+        self.sizes = [flat_size(input_shape, channels, kernel, padding), *hidden, n_classes]
+        self.layers = []
+        self.convs = []
+        for i, n_out in enumerate(channels, start=1):
+            conv = Conv2d(f"conv{i}", c, n_out, kernel, rng, dtype, conv_feedback, padding, input_grad=i > 1)
+            self.convs.append(conv)
+            self.layers += [conv, ReLU(f"relu{i}"), BatchNorm(f"bn{i}", n_out, dtype), MaxPool2(f"pool{i}")]
+            c = n_out
+        self.layers.append(Flatten("flatten"))
+        self.fc = []
+        n_fc = len(self.sizes) - 1
+        for i, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:]), start=1):
+            fc = Linear(f"fc{i}", n_in, n_out, rng, dtype, fc_feedback, learn_feedback, weight_decay)
+            self.fc.append(fc)
+            self.layers.append(fc)
+            if i < n_fc:
+                j = len(channels) + i
+                self.layers += [ReLU(f"relu{j}"), BatchNorm(f"bn{j}", n_out, dtype)]
+
+    def forward(self, x, train=True):
+        """Class scores (batch, n_classes) of NHWC inputs; ``train`` selects BatchNorm's mode."""
+        for layer in self.layers:
+            x = layer.forward(x, train)
+        return x
+
+    def backward(self, dz) -> None:
+        """Propagate dL/dscores; fills every parameter's gradient."""
+        for layer in reversed(self.layers):
+            dz = layer.backward(dz)
+
+    def params(self):
+        """The parameters SGD updates (FC B only for KP)."""
+        return [p for layer in self.layers for p in layer.params()]
+
+    def state(self) -> dict:
+        """Every array of the network state (weights, B, momenta, BatchNorm statistics), by name; live views."""
+        return {f"{layer.name}.{key}": arr for layer in self.layers for key, arr in layer.state().items()}
+
+    def load_state(self, state: dict) -> None:
+        """Copy a saved ``state()`` into this network (shapes must match)."""
+        own = self.state()
+        if set(own) != set(state):
+            raise ValueError(f"network state mismatch: missing {sorted(set(own) - set(state))}, "
+                             f"unexpected {sorted(set(state) - set(own))}")
+        for key, arr in own.items():
+            np.copyto(arr, state[key])
+
+    def phase_lists(self):
+        """(W_list, b_list, B_list): the FC arrays themselves (k-th = fc_{k+1}, shape (out, in)); a SAL or RDD
+        phase updates the B arrays in place."""
+        return ([fc.W.value for fc in self.fc], [fc.b.value for fc in self.fc], [fc.B.value for fc in self.fc])
+
+    def alignment(self) -> dict:
+        """Alignment of W with the feedback actually used, per FC layer (see :func:`alignment`)."""
+        rows = [alignment(fc.W.value, fc.feedback_matrix()) for fc in self.fc]
+        return {key: np.array([r[key] for r in rows]) for key in rows[0]}
+
+
+def alignment(W: np.ndarray, M: np.ndarray) -> dict:
+    """angle(W, M) = arccos(⟨W,M⟩/(‖W‖‖M‖)) in degrees on the flattened matrices (evaluated as
+    2·atan2(‖Ŵ − M̂‖, ‖Ŵ + M̂‖), exact near 0° and 180°); var(W − M) (unbiased, as ``torch.var``); the correlation coefficient of the entries; mean of sign(W)·sign(M) ∈ [−1, 1] (as the
+    official ``symm/sign``). Computed in float64."""
+    w = np.asarray(W, dtype=np.float64).ravel()
+    m = np.asarray(M, dtype=np.float64).ravel()
+    u, v = w / np.linalg.norm(w), m / np.linalg.norm(m)
+    return {
+        "angle": float(np.degrees(2 * np.arctan2(np.linalg.norm(u - v), np.linalg.norm(u + v)))),
+        "var": float(np.var(w - m, ddof=1)),
+        "corr": float(np.corrcoef(w, m)[0, 1]),
+        "sign": float(np.mean(np.sign(w) * np.sign(m))),
+    }

@@ -1,0 +1,232 @@
+"""One CNN training run of fig 8 as params -> xarray.Dataset (spec deepnet §1, §6, §7), with resumable checkpoints.
+
+Per epoch: for ``sal``/``rdd`` the phase object first updates the FC feedback matrices B in place (as the
+official code, before the epoch's SGD); then one pass of SGD over the shuffled (and, if ``augment``,
+augmented) training set in batches, then the test set in evaluation mode; then the alignment metrics.
+All methods log the alignment at the same point, after the epoch's SGD (the official code logs sal/rdd
+before SGD and the others after); sal/rdd additionally log the angle right after their phase. The metrics
+compare W with the feedback the backward pass actually uses (W for bp and bp_fa, |B₀| ⊙ sign W for scfa,
+B otherwise). The test set doubles as the validation set (as in the paper's code).
+
+Seeding: ``seed`` → ``SeedSequence(seed).spawn(4)`` → Generators for initialisation, batch order,
+augmentation and the phase. Every array of the state (weights, B, momenta, BatchNorm statistics), the
+Generators' states, the phase object and the metrics so far go into the checkpoint after every epoch, so
+a resumed run is bitwise identical to an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from ..progress import Progress
+from ..rng import substreams
+from ..store import provenance
+from .data import DATASETS, load_dataset
+from .layers import SGD, SoftmaxCrossEntropy
+from .network import CNN, METHODS, PHASE_METHODS, paper_network, small_network
+
+PHASES = {"sal": ("sal.deepnet.salphase", "SALPhase"), "rdd": ("sal.deepnet.rdd", "RDDPhase")}
+STREAMS = ("init", "batches", "augment", "phase")
+CHECKPOINT_KIND = "sal.deepnet.train checkpoint"
+METRICS = {
+    "angle": ("degree", "angle between W and the feedback matrix used in the backward pass"),
+    "var": ("1", "variance of the entries of W minus the feedback matrix (unbiased)"),
+    "corr": ("1", "correlation coefficient of the entries of W and the feedback matrix"),
+    "sign": ("1", "mean of sign(W) * sign(feedback matrix), in [-1, 1]"),
+}
+
+
+def paper_params(dataset: str, method: str, seed: int) -> dict:
+    """The paper's run (spec §1): 100 epochs of SGD (lr 0.01, momentum 0.9, batch 128, test batch 256),
+    weight decay 1e-3 on FC W and B for KP only, the official double softmax and augmentation.
+    ``phase`` holds keyword arguments for the SAL/RDD phase class ({} = its defaults, the paper's settings)."""
+    return {
+        "dataset": dataset, "data_path": None, "resources": "resources", "download": True,
+        "method": method, "seed": int(seed),
+        "epochs": 100, "batch_size": 128, "test_batch_size": 256, "lr": 0.01, "momentum": 0.9,
+        "weight_decay": 1e-3 if method == "kp" else 0.0,
+        "double_softmax": True, "augment": True, "network": paper_network(), "phase": {},
+    }
+
+
+def quick_params(method: str, seed: int) -> dict:
+    """The quick study (clearly not the paper): 8×8 digits, the small network, 20 epochs of batch 32, the clean
+    cross-entropy and no augmentation (horizontal flips of digits are odd); offline, ≈ 10 s on one core."""
+    return {**paper_params("digits", method, seed), "download": False, "epochs": 20, "batch_size": 32,
+            "double_softmax": False, "augment": False, "network": small_network()}
+
+
+def validate(params: dict) -> dict:
+    """Check keys and values; return a copy. Raises ValueError naming the key, the value and what is allowed."""
+    expected = set(paper_params("digits", "bp", 0))
+    missing, unknown = expected - set(params), set(params) - expected
+    if missing or unknown:
+        raise ValueError(f"deepnet parameters: missing {sorted(missing)}, unknown {sorted(unknown)}")
+    p = json.loads(json.dumps(params))
+    if p["method"] not in METHODS:
+        raise ValueError(f"deepnet parameter 'method' is {p['method']!r}; allowed: {sorted(METHODS)}")
+    if p["dataset"] not in DATASETS:
+        raise ValueError(f"deepnet parameter 'dataset' is {p['dataset']!r}; allowed: {list(DATASETS)}")
+    for key in ("seed", "epochs", "batch_size", "test_batch_size"):
+        if isinstance(p[key], bool) or not isinstance(p[key], int) or p[key] < (0 if key == "seed" else 1):
+            raise ValueError(f"deepnet parameter {key!r} is {p[key]!r}; allowed: an integer >= "
+                             f"{0 if key == 'seed' else 1}")
+    for key in ("lr", "momentum", "weight_decay"):
+        if not isinstance(p[key], (int, float)) or p[key] < 0:
+            raise ValueError(f"deepnet parameter {key!r} is {p[key]!r}; allowed: a number >= 0")
+    if set(p["network"]) != set(paper_network()):
+        raise ValueError(f"deepnet parameter 'network' has keys {sorted(p['network'])}; "
+                         f"allowed: {sorted(paper_network())}")
+    if not isinstance(p["phase"], dict):
+        raise ValueError(f"deepnet parameter 'phase' is {p['phase']!r}; allowed: a mapping of keyword arguments")
+    return p
+
+
+def make_phase(method: str, sizes, kwargs: dict):
+    """The SAL or RDD phase object for FC sizes ``sizes`` (imported lazily: they live in their own modules)."""
+    module_name, class_name = PHASES[method]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as err:
+        if err.name != module_name:
+            raise
+        raise ImportError(f"method {method!r} needs {module_name}.{class_name}, but {module_name} is not "
+                          f"available; choose another method or add that module") from err
+    return getattr(module, class_name)(list(sizes), **kwargs)
+
+
+def run_epoch(net, loss, optimizer, data, p, rng_batches, rng_augment) -> tuple[float, float]:
+    """One SGD pass over the training set; returns (mean loss, accuracy in %) of the epoch's batches."""
+    n = len(data.y_train)
+    order = rng_batches.permutation(n)
+    total, correct = 0.0, 0
+    for start in range(0, n, p["batch_size"]):
+        idx = order[start:start + p["batch_size"]]
+        x = data.x_train[idx]
+        if p["augment"]:
+            x = data.augment(x, rng_augment)
+        scores = net.forward(data.normalize(x), train=True)
+        y = data.y_train[idx]
+        total += loss.forward(scores, y) * len(idx)
+        net.backward(loss.backward())
+        optimizer.step()
+        correct += int(np.count_nonzero(scores.argmax(axis=1) == y))
+    return total / n, 100.0 * correct / n
+
+
+def evaluate(net, loss, data, batch_size) -> tuple[float, float]:
+    """(mean loss, accuracy in %) on the test set, BatchNorm in evaluation mode."""
+    n = len(data.y_test)
+    total, correct = 0.0, 0
+    for start in range(0, n, batch_size):
+        x, y = data.x_test[start:start + batch_size], data.y_test[start:start + batch_size]
+        scores = net.forward(data.normalize(x), train=False)
+        total += loss.forward(scores, y) * len(y)
+        correct += int(np.count_nonzero(scores.argmax(axis=1) == y))
+    return total / n, 100.0 * correct / n
+
+
+def _resumable(p: dict) -> str:
+    """The parameters a checkpoint must share with the run that resumes it (all but ``epochs``)."""
+    return json.dumps({k: v for k, v in p.items() if k != "epochs"}, sort_keys=True)
+
+
+def _save(path: Path, state: dict) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as handle:
+            pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _load(path: Path, p: dict) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            state = pickle.load(handle)
+    except Exception as err:  # truncated or foreign file
+        raise ValueError(f"{path}: not a readable deepnet checkpoint: {err}") from err
+    if not isinstance(state, dict) or state.get("kind") != CHECKPOINT_KIND:
+        raise ValueError(f"{path}: not a deepnet checkpoint")
+    if state["params"] != _resumable(p):
+        raise ValueError(f"{path}: checkpoint of a run with other parameters; delete it or use another path")
+    if state["epoch"] > p["epochs"]:
+        raise ValueError(f"{path}: checkpoint is at epoch {state['epoch']}, beyond the {p['epochs']} requested")
+    return state
+
+
+def train(params: dict, checkpoint=None) -> xr.Dataset:
+    """Train the CNN of ``params`` (see :func:`paper_params`) and return per-epoch losses, accuracies and
+    W–B alignment metrics per FC layer. With ``checkpoint`` (a file path), the full state is saved there
+    atomically after every epoch, and a run finds and resumes it (same parameters; ``epochs`` may grow)."""
+    p = validate(params)
+    data = load_dataset(p["dataset"], p["data_path"], p["resources"], p["download"])
+    rngs = dict(zip(STREAMS, substreams(p["seed"], len(STREAMS))))
+    net = CNN(p["method"], data.input_shape, rngs["init"], **p["network"], weight_decay=p["weight_decay"])
+    loss = SoftmaxCrossEntropy(p["double_softmax"])
+    optimizer = SGD(net.params(), p["lr"], p["momentum"])
+    phase = make_phase(p["method"], net.sizes, p["phase"]) if p["method"] in PHASE_METHODS else None
+    records = {"initial": net.alignment(), "epochs": []}
+
+    path = None if checkpoint is None else Path(checkpoint)
+    if path is not None and path.exists():
+        state = _load(path, p)
+        net.load_state(state["network"])
+        for name, rng_state in state["rngs"].items():
+            rngs[name].bit_generator.state = rng_state
+        phase, records = state["phase"], state["records"]
+
+    progress = Progress(p["epochs"] - len(records["epochs"]),
+                        f"deepnet {p['dataset']} {p['method']} seed {p['seed']}")
+    for epoch in range(len(records["epochs"]), p["epochs"]):
+        record = {}
+        if phase is not None:
+            phase.run(*net.phase_lists(), rngs["phase"])
+            record["angle_after_phase"] = net.alignment()["angle"]
+        record["train_loss"], record["train_accuracy"] = run_epoch(
+            net, loss, optimizer, data, p, rngs["batches"], rngs["augment"])
+        record["test_loss"], record["test_accuracy"] = evaluate(net, loss, data, p["test_batch_size"])
+        if not all(np.all(np.isfinite(prm.value)) for prm in net.params()):
+            raise FloatingPointError(f"deepnet {p['method']}: parameters diverged in epoch {epoch}")
+        record["alignment"] = net.alignment()
+        records["epochs"].append(record)
+        if path is not None:
+            _save(path, {"kind": CHECKPOINT_KIND, "params": _resumable(p), "epoch": epoch + 1,
+                         "network": net.state(), "rngs": {k: g.bit_generator.state for k, g in rngs.items()},
+                         "phase": phase, "records": records})
+        progress.update()
+    return _dataset(p, net, records)
+
+
+def _dataset(p: dict, net: CNN, records: dict) -> xr.Dataset:
+    epochs = records["epochs"]
+    layers = [fc.name for fc in net.fc]
+    data = {}
+    for key, long_name in (("train_loss", "mean training loss of the epoch's batches (train mode, during SGD)"),
+                           ("test_loss", "mean test loss (evaluation mode, after the epoch)")):
+        data[key] = xr.Variable("epoch", [r[key] for r in epochs], {"units": "1", "long_name": long_name})
+    for key, long_name in (("train_accuracy", "training accuracy of the epoch's batches (during SGD)"),
+                           ("test_accuracy", "test accuracy (evaluation mode, after the epoch)")):
+        data[key] = xr.Variable("epoch", [r[key] for r in epochs], {"units": "percent", "long_name": long_name})
+    for key, (units, long_name) in METRICS.items():
+        data[key] = xr.Variable(("epoch", "layer"), np.array([r["alignment"][key] for r in epochs]),
+                                {"units": units, "long_name": long_name + ", after the epoch's SGD"})
+        data[f"initial_{key}"] = xr.Variable("layer", records["initial"][key],
+                                             {"units": units, "long_name": long_name + ", at initialisation"})
+    if p["method"] in PHASE_METHODS:
+        data["angle_after_phase"] = xr.Variable(
+            ("epoch", "layer"), np.array([r["angle_after_phase"] for r in epochs]),
+            {"units": "degree", "long_name": f"angle between W and B right after the epoch's {p['method']} phase"})
+    coords = {"epoch": ("epoch", np.arange(1, len(epochs) + 1), {"long_name": "epochs completed"}),
+              "layer": ("layer", layers, {"long_name": "fully connected layer"}),
+              "layer_size_in": ("layer", net.sizes[:-1], {"long_name": "input size of the layer"}),
+              "layer_size_out": ("layer", net.sizes[1:], {"long_name": "output size of the layer"})}
+    return xr.Dataset(data, coords=coords, attrs=provenance("deepnet.train", p, p["seed"]))
