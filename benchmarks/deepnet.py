@@ -103,9 +103,9 @@ def phase_timing():
             continue
         rng = np.random.default_rng(0)
         net = CNN(method, (32, 32, 3), rng, **paper_network())
-        phase = phase_class(sizes, **paper_params("cifar10", method, 0)["phase"])
+        phase = phase_class(sizes, rng=rng, **paper_params("cifar10", method, 0)["phase"])
         start = time.perf_counter()
-        phase.run(*net.phase_lists(), rng)
+        phase.run(*net.phase_lists())
         print(f"{method} phase, FC sizes {sizes}: {time.perf_counter() - start:.1f} s per epoch")
 
 

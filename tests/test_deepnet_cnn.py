@@ -332,14 +332,14 @@ class StubPhase:
 
     calls = []
 
-    def __init__(self, sizes, rate=0.5):
-        self.sizes, self.rate, self.count = sizes, rate, 0
+    def __init__(self, sizes, *, rng, rate=0.5):
+        self.sizes, self.rng, self.rate, self.count = sizes, rng, rate, 0
 
-    def run(self, W_list, b_list, B_list, rng):
+    def run(self, W_list, b_list, B_list):
         StubPhase.calls.append([(W.shape, b.shape, B.shape) for W, b, B in zip(W_list, b_list, B_list)])
         self.count += 1
         for W, B in zip(W_list, B_list):
-            B += (self.rate * rng.uniform(0.5, 1.0)) * (W - B)
+            B += (self.rate * self.rng.uniform(0.5, 1.0)) * (W - B)
 
 
 @pytest.fixture

@@ -189,7 +189,7 @@ class SALPhase:
         self.last = np.full((self.batch, n_total, k_hist), NEVER, dtype=np.int64)
         self.ring = np.zeros((self.tau_ref + 1, self.batch, n_total), dtype=np.int64)
         self.ring_count = np.zeros((self.tau_ref + 1, self.batch), dtype=np.int64)
-        self.delta = np.zeros((self.tau_ref + 1, self.batch, n_total))
+        self.delta = np.zeros((self.tau_ref + 1, self.batch, n_total), dtype=np.float32)
         self.x = np.zeros(n_total, dtype=np.float32)
         self.bias = np.zeros(n_total)
         self.spike_count = np.zeros(n_total, dtype=np.int64)  # spikes per neuron, all copies, all calls

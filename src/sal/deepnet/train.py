@@ -9,7 +9,7 @@ compare W with the feedback the backward pass actually uses (W for bp and bp_fa,
 B otherwise). The test set doubles as the validation set (as in the paper's code).
 
 Seeding: ``seed`` → ``SeedSequence(seed).spawn(4)`` → Generators for initialisation, batch order,
-augmentation and the phase. Every array of the state (weights, B, momenta, BatchNorm statistics), the
+augmentation and the phase (handed to the phase object, which keeps it). Every array of the state (weights, B, momenta, BatchNorm statistics), the
 Generators' states, the phase object and the metrics so far go into the checkpoint after every epoch, so
 a resumed run is bitwise identical to an uninterrupted one.
 """
@@ -89,8 +89,9 @@ def validate(params: dict) -> dict:
     return p
 
 
-def make_phase(method: str, sizes, kwargs: dict):
-    """The SAL or RDD phase object for FC sizes ``sizes`` (imported lazily: they live in their own modules)."""
+def make_phase(method: str, sizes, kwargs: dict, rng: np.random.Generator):
+    """The SAL or RDD phase object for FC sizes ``sizes``, drawing from ``rng`` (imported lazily: they live in
+    their own modules). Its ``run(W_list, b_list, B_list)`` updates the FC feedback matrices in place."""
     module_name, class_name = PHASES[method]
     try:
         module = importlib.import_module(module_name)
@@ -99,7 +100,7 @@ def make_phase(method: str, sizes, kwargs: dict):
             raise
         raise ImportError(f"method {method!r} needs {module_name}.{class_name}, but {module_name} is not "
                           f"available; choose another method or add that module") from err
-    return getattr(module, class_name)(list(sizes), **kwargs)
+    return getattr(module, class_name)(list(sizes), rng=rng, **kwargs)
 
 
 def run_epoch(net, loss, optimizer, data, p, rng_batches, rng_augment) -> tuple[float, float]:
@@ -173,7 +174,7 @@ def train(params: dict, checkpoint=None) -> xr.Dataset:
     net = CNN(p["method"], data.input_shape, rngs["init"], **p["network"], weight_decay=p["weight_decay"])
     loss = SoftmaxCrossEntropy(p["double_softmax"])
     optimizer = SGD(net.params(), p["lr"], p["momentum"])
-    phase = make_phase(p["method"], net.sizes, p["phase"]) if p["method"] in PHASE_METHODS else None
+    phase = make_phase(p["method"], net.sizes, p["phase"], rngs["phase"]) if p["method"] in PHASE_METHODS else None
     records = {"initial": net.alignment(), "epochs": []}
 
     path = None if checkpoint is None else Path(checkpoint)
@@ -189,7 +190,7 @@ def train(params: dict, checkpoint=None) -> xr.Dataset:
     for epoch in range(len(records["epochs"]), p["epochs"]):
         record = {}
         if phase is not None:
-            phase.run(*net.phase_lists(), rngs["phase"])
+            phase.run(*net.phase_lists())
             record["angle_after_phase"] = net.alignment()["angle"]
         record["train_loss"], record["train_accuracy"] = run_epoch(
             net, loss, optimizer, data, p, rngs["batches"], rngs["augment"])
