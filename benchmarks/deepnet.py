@@ -16,6 +16,7 @@ import numpy as np
 
 from sal.deepnet import CNN, DatasetNotFoundError, load_dataset, paper_network, paper_params, quick_params, train
 from sal.deepnet.layers import SGD, SoftmaxCrossEntropy
+from sal.deepnet.train import run_phase
 
 BATCH, TEST_BATCH = 128, 256
 
@@ -105,7 +106,7 @@ def phase_timing():
         net = CNN(method, (32, 32, 3), rng, **paper_network())
         phase = phase_class(sizes, rng=rng, **paper_params("cifar10", method, 0)["phase"])
         start = time.perf_counter()
-        phase.run(*net.phase_lists())
+        run_phase(phase, net)
         print(f"{method} phase, FC sizes {sizes}: {time.perf_counter() - start:.1f} s per epoch")
 
 

@@ -1,5 +1,6 @@
 """The fig-8 CNN (spec deepnet §1, §6, §7): gradients, feedback variants, data sets, training, checkpoints."""
 
+import dataclasses
 import gzip
 import hashlib
 import io
@@ -235,7 +236,7 @@ def test_augmentation_is_seeded():
     np.testing.assert_array_equal(a1, a2)
     flipped = np.array([np.array_equal(a, b[:, ::-1]) and not np.array_equal(a, b) for a, b in zip(a1, x)])
     assert 16 < flipped.sum() < 48
-    crop = data_module.ImageData(**{**d.__dict__, "augmentation": "crop_flip"})
+    crop = dataclasses.replace(d, augmentation="crop_flip")
     c = crop.augment(x, np.random.default_rng(5))
     assert c.shape == x.shape and not np.array_equal(c, a1)
 

@@ -123,8 +123,8 @@ class CNN:
             np.copyto(arr, state[key])
 
     def phase_lists(self):
-        """(W_list, b_list, B_list): the FC arrays themselves (k-th = fc_{k+1}, shape (out, in)); a SAL or RDD
-        phase updates the B arrays in place."""
+        """(W_list, b_list, B_list): the FC arrays themselves (k-th = fc_{k+1}, W and B of shape (out, in)), the
+        interface of the SAL and RDD phases (see ``train.run_phase``)."""
         return ([fc.W.value for fc in self.fc], [fc.b.value for fc in self.fc], [fc.B.value for fc in self.fc])
 
     def alignment(self) -> dict:
@@ -142,7 +142,7 @@ def alignment(W: np.ndarray, M: np.ndarray) -> dict:
     u, v = w / np.linalg.norm(w), m / np.linalg.norm(m)
     return {
         "angle": float(np.degrees(2 * np.arctan2(np.linalg.norm(u - v), np.linalg.norm(u + v)))),
-        "var": float(np.var(w - m, ddof=1)),
-        "corr": float(np.corrcoef(w, m)[0, 1]),
-        "sign": float(np.mean(np.sign(w) * np.sign(m))),
+        "var_difference": float(np.var(w - m, ddof=1)),
+        "correlation": float(np.corrcoef(w, m)[0, 1]),
+        "sign_agreement": float(np.mean(np.sign(w) * np.sign(m))),
     }

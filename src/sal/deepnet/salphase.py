@@ -25,17 +25,18 @@ NEVER = -(2**40)
 
 
 @njit(cache=True)
-def _add_row(dst, d0, src, s0, n, sign):
-    """dst[d0 : d0 + n] += sign * src[s0 : s0 + n] (on views, so that the loop vectorizes)."""
+def _add_row(dst, d0, src, s0, n):
+    """dst[d0 : d0 + n] += src[s0 : s0 + n] (on views, so that the loop vectorizes)."""
     d = dst[d0: d0 + n]
     r = src[s0: s0 + n]
     for k in range(n):
-        d[k] += sign * r[k]
+        d[k] += r[k]
 
 
 @njit(cache=True)
-def _add_rows_of_spikes(dst, spikes, n_spk, layer_of, sizes, offsets, up_off, down_off, up_w, down_b):
-    """dst += the input rows of every spiking neuron: W_lᵀ row into layer l + 1, B_{l-1} row into l - 1."""
+def _add_rows_of_spikes(dst, spikes, n_spk, layer_of, sizes, offsets, blk_off, up_w, down_b):
+    """dst += the output rows of every spiking neuron: its W_lᵀ row into layer l + 1 and its B_{l-1} row
+    (a column of the spiking top-down matrix) into layer l - 1."""
     n_layers = sizes.shape[0]
     for s in range(n_spk):
         g = spikes[s]
@@ -43,15 +44,15 @@ def _add_rows_of_spikes(dst, spikes, n_spk, layer_of, sizes, offsets, up_off, do
         i = g - offsets[layer]
         if layer < n_layers - 1:
             n = sizes[layer + 1]
-            _add_row(dst, offsets[layer + 1], up_w, up_off[layer] + i * n, n, 1.0)
+            _add_row(dst, offsets[layer + 1], up_w, blk_off[layer] + i * n, n)
         if layer > 0:
             n = sizes[layer - 1]
-            _add_row(dst, offsets[layer - 1], down_b, down_off[layer - 1] + i * n, n, 1.0)
+            _add_row(dst, offsets[layer - 1], down_b, blk_off[layer - 1] + i * n, n)
 
 
 @njit(cache=True)
-def recompute_potentials(t, sizes, offsets, layer_of, up_off, down_off, up_w, down_b, bias, ring, ring_count,
-                         tau_ref, delta, u):
+def recompute_potentials(t, sizes, offsets, layer_of, blk_off, up_w, down_b, bias, ring, ring_count, tau_ref,
+                         delta, u):
     """Rebuild the input increments D(s) of the last τ steps and u(t) = bias + Σ_{s=t-τ}^{t-1} D(s).
 
     Needed whenever the weights changed: D(s) holds the summed weight rows of the spikes of step s.
@@ -66,32 +67,36 @@ def recompute_potentials(t, sizes, offsets, layer_of, up_off, down_off, up_w, do
             d[:] = 0.0
             if s >= 0:
                 _add_rows_of_spikes(d, ring[s % slots, c], ring_count[s % slots, c], layer_of, sizes, offsets,
-                                    up_off, down_off, up_w, down_b)
+                                    blk_off, up_w, down_b)
             for g in range(n_total):
                 u[c, g] += d[g]
 
 
 @njit(cache=True)
-def simulate_block(n_steps, t0, sizes, offsets, layer_of, up_off, down_off, up_w, down_b, u, delta, last,
-                   ring, ring_count, x, trace_table, tau_ref, refractory, a_neg, a_pos, spike_count, rng):
+def simulate_block(n_steps, t0, sizes, offsets, layer_of, blk_off, up_w, down_b, u, delta, last, ring, ring_count,
+                   x, spikers, trace_table, tau_ref, refractory, a_neg, a_pos, spike_count, rng):
     """Simulate steps t0 .. t0 + n_steps - 1 of all copies; accumulate STDP into a_neg / a_pos.
 
     State: u (batch, N) potentials of the current step; last (batch, N, K) the last K spike times
     (most recent first); ring (τ + 1, batch, N) / ring_count (τ + 1, batch) the spikes of the last
-    τ + 1 steps and delta (τ + 1, batch, N) their summed input rows D(s), so that the PSPs' rectangular
-    window gives u(t + 1) = u(t) + D(t) - D(t - τ): one weight row per spike. a_neg (layout of W_lᵀ)
-    collects s_l x_{l+1}ᵀ and a_pos (layout of B_l) collects s_{l+1} x_lᵀ, so that Aᵀ = a_pos - a_negᵀ.
+    τ + 1 steps and delta (τ + 1, batch, N) their summed input rows D(s): with rectangular PSPs
+    u(t + 1) = u(t) + D(t) - D(t - τ), one weight row per spike. a_neg (layout of W_lᵀ) collects
+    s_l x_{l+1}ᵀ and a_pos (layout of B_l) collects s_{l+1} x_lᵀ, so that Aᵀ = a_pos - a_negᵀ; the
+    rows are updated neuron by neuron over the copies that spiked (a row is fetched once per step).
     A neuron may fire iff t - L >= ``refractory`` (official τ + 1, clean τ), w.p. 1 / (1 + τ e^{-u}).
-    spike_count (N,) counts the spikes of every neuron over all copies.
+    Scratch: x (batch, N) traces, spikers (N + 1 + batch · N). spike_count (N,) counts spikes.
     """
     batch, n_total = u.shape
     n_layers = sizes.shape[0]
     k_hist = last.shape[2]
     trace_len = trace_table.shape[0]
     slots = ring.shape[0]
+    first = spikers[: n_total + 1]  # CSR over neurons of the copies that spiked in this step
+    members = spikers[n_total + 1:]
     for step in range(n_steps):
         t = t0 + step
         slot = t % slots
+        first[:] = 0
         for c in range(batch):
             spikes = ring[slot, c]
             n_spk = 0
@@ -107,28 +112,46 @@ def simulate_block(n_steps, t0, sizes, offsets, layer_of, up_off, down_off, up_w
                     last[c, g, k] = last[c, g, k - 1]
                 last[c, g, 0] = t
                 spike_count[g] += 1
-            if n_spk > 0:  # traces x(t) = Σ_{k < 20} s(t - k) e^{-k/10}, including this step's spikes
-                for g in range(n_total):
-                    acc = 0.0
-                    for k in range(k_hist):
-                        d = t - last[c, g, k]
-                        if d < trace_len:
-                            acc += trace_table[d]
-                    x[g] = acc
-                for s in range(n_spk):
-                    g = spikes[s]
-                    layer = layer_of[g]
-                    i = g - offsets[layer]
-                    if layer < n_layers - 1:  # post spike of the pair (pre: the layer above)
-                        n = sizes[layer + 1]
-                        _add_row(a_neg, up_off[layer] + i * n, x, offsets[layer + 1], n, 1.0)
-                    if layer > 0:  # post spike of the pair (pre: the layer below)
-                        n = sizes[layer - 1]
-                        _add_row(a_pos, down_off[layer - 1] + i * n, x, offsets[layer - 1], n, 1.0)
-            d_new = delta[slot, c]
+                first[g + 1] += 1
+            xc = x[c]
+            for g in range(n_total):  # traces x(t) = Σ_{k < 20} s(t - k) e^{-k/10}, this step included
+                acc = 0.0
+                for k in range(k_hist):
+                    d = t - last[c, g, k]
+                    if d < trace_len:
+                        acc += trace_table[d]
+                xc[g] = acc
+        for g in range(n_total):
+            first[g + 1] += first[g]
+        for c in range(batch):
+            for s in range(ring_count[slot, c]):
+                g = ring[slot, c, s]
+                members[first[g]] = c
+                first[g] += 1
+        d_now = delta[slot]
+        d_now[:] = 0.0
+        lo = 0
+        for g in range(n_total):  # neuron by neuron over the copies it spiked in (first[g]: end of its list)
+            hi = first[g]
+            if hi > lo:
+                layer = layer_of[g]
+                i = g - offsets[layer]
+                if layer < n_layers - 1:  # pair STDP with g as post, the layer above pre; g's W row
+                    n = sizes[layer + 1]
+                    for m in range(lo, hi):
+                        _add_row(a_neg, blk_off[layer] + i * n, x[members[m]], offsets[layer + 1], n)
+                    for m in range(lo, hi):
+                        _add_row(d_now[members[m]], offsets[layer + 1], up_w, blk_off[layer] + i * n, n)
+                if layer > 0:  # pair STDP with g as post, the layer below pre; g's B row
+                    n = sizes[layer - 1]
+                    for m in range(lo, hi):
+                        _add_row(a_pos, blk_off[layer - 1] + i * n, x[members[m]], offsets[layer - 1], n)
+                    for m in range(lo, hi):
+                        _add_row(d_now[members[m]], offsets[layer - 1], down_b, blk_off[layer - 1] + i * n, n)
+            lo = hi
+        for c in range(batch):
+            d_new = d_now[c]
             d_old = delta[(t - tau_ref) % slots, c]
-            d_new[:] = 0.0
-            _add_rows_of_spikes(d_new, spikes, n_spk, layer_of, sizes, offsets, up_off, down_off, up_w, down_b)
             uc = u[c]
             for g in range(n_total):  # PSPs of step t start, those of step t - τ end
                 uc[g] += d_new[g] - d_old[g]
@@ -175,8 +198,7 @@ class SALPhase:
         n_total = int(self.offsets[-1])
         self.layer_of = np.repeat(np.arange(len(sizes)), sizes).astype(np.int64)
         blocks = self.sizes[:-1] * self.sizes[1:]
-        self.up_off = np.concatenate([[0], np.cumsum(blocks)[:-1]]).astype(np.int64)
-        self.down_off = self.up_off.copy()
+        self.blk_off = np.concatenate([[0], np.cumsum(blocks)]).astype(np.int64)
         # weights and STDP sums in float32 (as the official phase): the row updates are memory-bound
         self.up_w = np.zeros(int(blocks.sum()), dtype=np.float32)  # W_lᵀ rows: pre i of layer l -> l + 1
         self.down_b = np.zeros_like(self.up_w)  # B_l rows: pre j of layer l + 1 -> layer l
@@ -189,8 +211,9 @@ class SALPhase:
         self.last = np.full((self.batch, n_total, k_hist), NEVER, dtype=np.int64)
         self.ring = np.zeros((self.tau_ref + 1, self.batch, n_total), dtype=np.int64)
         self.ring_count = np.zeros((self.tau_ref + 1, self.batch), dtype=np.int64)
-        self.delta = np.zeros((self.tau_ref + 1, self.batch, n_total), dtype=np.float32)
-        self.x = np.zeros(n_total, dtype=np.float32)
+        self.delta = np.zeros((self.tau_ref + 1, self.batch, n_total))
+        self.x = np.zeros((self.batch, n_total), dtype=np.float32)
+        self.spikers = np.zeros(n_total + 1 + self.batch * n_total, dtype=np.int64)
         self.bias = np.zeros(n_total)
         self.spike_count = np.zeros(n_total, dtype=np.int64)  # spikes per neuron, all copies, all calls
         self.t = 0
@@ -204,9 +227,11 @@ class SALPhase:
             shape = (int(self.sizes[k + 1]), int(self.sizes[k]))
             if np.shape(W_list[k]) != shape or np.shape(B_list[k]) != shape or np.shape(b_list[k]) != shape[:1]:
                 raise ValueError(f"fc{k + 1}: W and B must have shape {shape} and b shape {shape[:1]}")
-            lo, hi = self.up_off[k], self.up_off[k] + shape[0] * shape[1]
+            if not (isinstance(B_list[k], np.ndarray) and B_list[k].dtype == np.float64 and B_list[k].flags.writeable):
+                raise TypeError(f"fc{k + 1}: B must be a writeable float64 array (it is updated in place)")
+            lo, hi = self.blk_off[k], self.blk_off[k + 1]
             self.up_w[lo:hi] = np.asarray(W_list[k], dtype=np.float64).T.ravel()
-            self.down_b[lo:hi] = np.asarray(B_list[k], dtype=np.float64).ravel()
+            self.down_b[lo:hi] = B_list[k].ravel()
             self.bias[self.offsets[k + 1]: self.offsets[k + 2]] = b_list[k]
 
     def run(self, W_list, b_list, B_list) -> None:
@@ -214,20 +239,18 @@ class SALPhase:
         self._load(W_list, b_list, B_list)
         scale = self.eta / (self.batch * self.trace_len)
         for _ in range(self.blocks_per_epoch):
-            recompute_potentials(self.t, self.sizes, self.offsets, self.layer_of, self.up_off, self.down_off,
-                                 self.up_w, self.down_b, self.bias, self.ring, self.ring_count, self.tau_ref,
-                                 self.delta, self.u)
+            recompute_potentials(self.t, self.sizes, self.offsets, self.layer_of, self.blk_off, self.up_w,
+                                 self.down_b, self.bias, self.ring, self.ring_count, self.tau_ref, self.delta, self.u)
             self.a_neg[:] = 0.0
             self.a_pos[:] = 0.0
-            simulate_block(self.block_steps, self.t, self.sizes, self.offsets, self.layer_of, self.up_off,
-                           self.down_off, self.up_w, self.down_b, self.u, self.delta, self.last, self.ring,
-                           self.ring_count,
-                           self.x, self.trace_table, self.tau_ref, self.refractory, self.a_neg, self.a_pos, self.spike_count, self.rng)
+            simulate_block(self.block_steps, self.t, self.sizes, self.offsets, self.layer_of, self.blk_off,
+                           self.up_w, self.down_b, self.u, self.delta, self.last, self.ring, self.ring_count, self.x,
+                           self.spikers, self.trace_table, self.tau_ref, self.refractory, self.a_neg, self.a_pos,
+                           self.spike_count, self.rng)
             self.t += self.block_steps
-            for k, B in enumerate(B_list):
+            for k, B in enumerate(B_list):  # Bᵀ_spiking += η A / (batch · trace_len), in fc layout
                 n_out, n_in = B.shape
-                lo, hi = self.up_off[k], self.up_off[k] + n_out * n_in
-                a_t = (self.a_pos[lo:hi].reshape(n_out, n_in).astype(np.float64)
-                       - self.a_neg[lo:hi].reshape(n_in, n_out).T)
-                B += scale * a_t
+                lo, hi = self.blk_off[k], self.blk_off[k + 1]
+                B += scale * (self.a_pos[lo:hi].reshape(n_out, n_in).astype(np.float64)
+                              - self.a_neg[lo:hi].reshape(n_in, n_out).T)
                 self.down_b[lo:hi] = B.ravel()

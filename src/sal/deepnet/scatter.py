@@ -23,7 +23,7 @@ from .rdd import RDDPhase
 from .salphase import SALPhase, alignment_angles
 from .stdwi import STDWI
 
-METHODS = ("sal", "rdd", "stdwi")
+ALGORITHMS = ("sal", "rdd", "stdwi")  # dimension "algorithm" ("method" would clash with .sel(method=))
 FC_SIZES = [1600, 384, 192, 10]
 
 
@@ -92,29 +92,29 @@ def weight_scatter(params: dict, seed: int) -> xr.Dataset:
                    official_refractory=bool(p["sal_official_refractory"]))
     rdd = RDDPhase([n, n], rng=rng_rdd, update_seconds=None if p["rdd_official_bug"] else float(p["rdd_update_seconds"]))
     stdwi = STDWI(n, n, rng=rng_stdwi)
-    B = {m: B0.copy() for m in METHODS}
-    traj = np.empty((len(METHODS), n_rec + 1, n, n))
+    B = {a: B0.copy() for a in ALGORITHMS}
+    traj = np.empty((len(ALGORITHMS), n_rec + 1, n, n))
     traj[:, 0] = B0
     progress = Progress(n_rec, "fig 7 weight scatter")
     for k in range(n_rec):
         sal.run([W], [b1], [B["sal"]])
         rdd.drive(0, record, [W], [B["rdd"]])
         stdwi.run(W, B["stdwi"], record)
-        for i, m in enumerate(METHODS):
-            traj[i, k + 1] = B[m]
+        for i, a in enumerate(ALGORITHMS):
+            traj[i, k + 1] = B[a]
         progress.update()
     if not np.all(np.isfinite(traj)):
         raise FloatingPointError("a feedback matrix diverged in the fig-7 run")
-    angle = np.array([[alignment_angles([W], [b])[0] for b in traj[i]] for i in range(len(METHODS))])
+    angle = np.array([[alignment_angles([W], [b])[0] for b in traj[i]] for i in range(len(ALGORITHMS))])
     rdd_note = ("never (official notebook: its update counter cannot fire)" if p["rdd_official_bug"]
                 else f"every {float(p['rdd_update_seconds']):g} s (official update-counter bug fixed)")
     data = {
         "W": _var(("post", "pre"), W, "fixed forward weights W"),
-        "B": _var(("method", "time", "post", "pre"), traj, "feedback weights B (W's layout) after each interval"),
-        "angle": _var(("method", "time"), angle, "angle between W and B (flattened)", "degree"),
+        "B": _var(("algorithm", "time", "post", "pre"), traj, "feedback weights B (W's layout) after each interval"),
+        "angle": _var(("algorithm", "time"), angle, "angle between W and B (flattened)", "degree"),
     }
     coords = {
-        "method": ("method", list(METHODS), {"long_name": "feedback alignment method"}),
+        "algorithm": ("algorithm", list(ALGORITHMS), {"long_name": "feedback alignment algorithm"}),
         "time": ("time", np.arange(n_rec + 1) * record, {"units": "s", "long_name": "simulated time"}),
         "post": ("post", np.arange(n), {"long_name": "upper (output) population neuron"}),
         "pre": ("pre", np.arange(n), {"long_name": "lower (input) population neuron"}),

@@ -1,0 +1,100 @@
+"""Benchmark of the spiking feedback-learning phases of the deep-network family (spec deepnet §2-§5).
+
+    python benchmarks/deepnet_spiking.py [--skip-paper-fig7]
+
+Reference: the official PyTorch SAL phase costs ~0.77 s per step at batch 32 for [1600, 384, 192, 10]
+(~200 h per 100-epoch run); target <= 5 ms per step on one core. Prints the SAL phase's ms per step
+(median over blocks after warm-up), the RDD phase's cost per simulated second and per 90-s epoch,
+and the run times of the reduced fig-7 / fig-9 experiments (plus the paper-scale fig 7).
+"""
+
+import statistics
+import sys
+import time
+
+import numpy as np
+
+from sal.deepnet.rdd import RDDPhase
+from sal.deepnet.salphase import SALPhase, alignment_angles
+from sal.deepnet.scatter import (FC_SIZES, paper_params_fig7, paper_params_fig9, quick_params_fig7,
+                                 quick_params_fig9, salnet, weight_scatter)
+
+OFFICIAL_MS_PER_STEP = 770.0
+
+
+def fc_stack(sizes, seed=0):
+    rng = np.random.default_rng(seed)
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    W = [rng.uniform(-1, 1, (o, i)) / np.sqrt(i) for i, o in pairs]
+    B = [rng.uniform(-1, 1, (o, i)) / np.sqrt(i) for i, o in pairs]
+    b = [rng.uniform(-1, 1, o) / np.sqrt(i) for i, o in pairs]
+    return W, b, B
+
+
+def sal_ms_per_step(batch, block_steps=500, blocks=5):
+    W, b, B = fc_stack(FC_SIZES)
+    phase = SALPhase(FC_SIZES, batch=batch, block_steps=block_steps, blocks_per_epoch=1, rng=np.random.default_rng(1))
+    phase.run(W, b, B)  # compile / load the cache, reach the stationary firing regime
+    wall, cpu = [], []
+    for _ in range(blocks):
+        w0, c0 = time.perf_counter(), time.process_time()
+        phase.run(W, b, B)
+        wall.append(1e3 * (time.perf_counter() - w0) / block_steps)
+        cpu.append(1e3 * (time.process_time() - c0) / block_steps)
+    rate = phase.spike_count.sum() / (phase.t * batch)
+    return statistics.median(wall), statistics.median(cpu), rate, alignment_angles(W, B)
+
+
+def rdd_seconds_per_simulated_second(seconds=2.0):
+    W, b, B = fc_stack(FC_SIZES)
+    phase = RDDPhase(FC_SIZES, rng=np.random.default_rng(2))
+    phase.drive(0, 0.2, W, B)  # compile / load the cache
+    out = []
+    for layer in range(3):
+        phase.reset()
+        start = time.perf_counter()
+        phase.drive(layer, seconds, W, B)
+        out.append((time.perf_counter() - start) / seconds)
+    return out
+
+
+def timed(fn, *args):
+    start = time.perf_counter()
+    result = fn(*args)
+    return time.perf_counter() - start, result
+
+
+def main():
+    for batch in (32, 64):
+        wall, cpu, rate, _ = sal_ms_per_step(batch)
+        print(f"SAL sleep phase {FC_SIZES}, batch {batch}: {wall:5.2f} ms/step wall, {cpu:5.2f} ms/step CPU "
+              f"({rate:.0f} spikes per step and copy)" + (f"; target <= 5 ms, official {OFFICIAL_MS_PER_STEP:.0f} ms "
+                                                           f"(x{OFFICIAL_MS_PER_STEP / wall:.0f})" if batch == 32 else ""))
+        if batch == 32:
+            epoch_s = wall * 1e-3 * 5 * 2000
+            print(f"  one fig-8 SAL epoch (5 blocks x 2000 steps): {epoch_s:.0f} s; 100 epochs: {100 * epoch_s / 3600:.2f} h")
+        else:
+            p = paper_params_fig9(0.04, 0)
+            run_h = wall * 1e-3 * p["epochs"] * p["steps"] / 3600
+            print(f"  projected paper fig-9 run ({p['epochs']} epochs x {p['steps']} steps): {run_h:.1f} h; "
+                  f"4 etas x 5 seeds: {20 * run_h:.0f} CPU-h")
+    per_s = rdd_seconds_per_simulated_second()
+    epoch = 30 * sum(per_s)
+    print("RDD phase [1600, 384, 192, 10]: " + ", ".join(f"layer {k} driven {1e3 * s:.0f} ms" for k, s in enumerate(per_s))
+          + f" per simulated second; one 90-s epoch ~ {epoch:.0f} s; 100 epochs ~ {100 * epoch / 3600:.2f} h")
+    t7, ds7 = timed(weight_scatter, quick_params_fig7(), 0)
+    print(f"fig 7 reduced ({quick_params_fig7()['seconds']} s): {t7:.2f} s; final angles "
+          + ", ".join(f"{a} {v:.1f} deg" for a, v in zip(ds7["algorithm"].values, ds7["angle"].values[:, -1])))
+    if "--skip-paper-fig7" not in sys.argv:
+        t7, ds7 = timed(weight_scatter, paper_params_fig7(), 0)
+        print(f"fig 7 paper scale (100 s): {t7:.2f} s; final angles "
+              + ", ".join(f"{a} {v:.1f} deg" for a, v in zip(ds7["algorithm"].values, ds7["angle"].values[:, -1]))
+              + "  (official code: SAL ~14, RDD fixed ~26, STDWI ~54)")
+    p9 = quick_params_fig9()
+    t9, ds9 = timed(salnet, p9, 0)
+    print(f"fig 9 reduced ({p9['sizes']}, {p9['epochs']} epochs x {p9['steps']} steps, batch {p9['batch']}): {t9:.2f} s; "
+          f"angles {np.round(ds9['angle'].values[0], 1)} -> {np.round(ds9['angle'].values[-1], 1)} deg")
+
+
+if __name__ == "__main__":
+    main()
