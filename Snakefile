@@ -13,6 +13,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/principle.smk"
 include: "workflow/rules/sampling.smk"
 include: "workflow/rules/microcircuit.smk"
+include: "workflow/rules/deepnet.smk"
 include: "workflow/rules/report.smk"
 
 

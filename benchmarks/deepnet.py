@@ -6,7 +6,10 @@ Prints: one epoch of the quick study (8×8 digits, small network) through ``sal.
 the paper network on Fashion-MNIST if it is present locally (the folder argument, resources/fashion_mnist or
 Debian's /usr/share/datasets/fashion-mnist), else the epoch projected from the measured per-sample cost
 on synthetic 28×28 batches; the same projection for CIFAR-10/SVHN (32×32×3); the SAL and RDD phases if
-their modules exist; and a PyTorch ratio if PyTorch is installed. Set OPENBLAS_NUM_THREADS to pin threads.
+their modules exist; and a PyTorch ratio if PyTorch is installed.
+
+Threads: results do not depend on the BLAS thread count, the speed does. On a shared or busy machine
+OpenBLAS threads spin and can be several times slower than one thread: compare OPENBLAS_NUM_THREADS=1.
 """
 
 import sys
@@ -82,12 +85,11 @@ def projected_epoch(shape, n_train, n_test, label):
 
 def measured_epoch(params, label):
     """Wall time of a one-epoch ``train`` run (after a warm-up run on digits has loaded the kernels)."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     ds = train({**params, "epochs": 1})
-    seconds = time.perf_counter() - start
-    print(f"{label}: one epoch (incl. test pass and data loading) {seconds:.2f} s, "
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(f"{label}: one epoch (incl. test pass and data loading) {seconds:.2f} s wall, {cpu:.2f} s CPU, "
           f"test accuracy {float(ds['test_accuracy'][-1]):.1f} %")
-    return seconds
 
 
 def phase_timing():

@@ -64,36 +64,40 @@ def timed(fn, *args):
     return time.perf_counter() - start, result
 
 
+def final_angles(ds):
+    return ", ".join(f"{a} {v:.1f} deg" for a, v in zip(ds["algorithm"].values, ds["angle"].values[:, -1]))
+
+
 def main():
     for batch in (32, 64):
         wall, cpu, rate, _ = sal_ms_per_step(batch)
-        print(f"SAL sleep phase {FC_SIZES}, batch {batch}: {wall:5.2f} ms/step wall, {cpu:5.2f} ms/step CPU "
-              f"({rate:.0f} spikes per step and copy)" + (f"; target <= 5 ms, official {OFFICIAL_MS_PER_STEP:.0f} ms "
-                                                           f"(x{OFFICIAL_MS_PER_STEP / wall:.0f})" if batch == 32 else ""))
+        line = (f"SAL sleep phase {FC_SIZES}, batch {batch}: {wall:5.2f} ms/step wall, {cpu:5.2f} ms/step CPU "
+                f"({rate:.0f} spikes per step and copy)")
         if batch == 32:
+            print(f"{line}; target <= 5 ms, official {OFFICIAL_MS_PER_STEP:.0f} ms "
+                  f"(x{OFFICIAL_MS_PER_STEP / wall:.0f})")
             epoch_s = wall * 1e-3 * 5 * 2000
-            print(f"  one fig-8 SAL epoch (5 blocks x 2000 steps): {epoch_s:.0f} s; 100 epochs: {100 * epoch_s / 3600:.2f} h")
+            print(f"  one fig-8 SAL epoch (5 blocks x 2000 steps): {epoch_s:.0f} s; "
+                  f"100 epochs: {100 * epoch_s / 3600:.2f} h")
         else:
             p = paper_params_fig9(0.04, 0)
             run_h = wall * 1e-3 * p["epochs"] * p["steps"] / 3600
-            print(f"  projected paper fig-9 run ({p['epochs']} epochs x {p['steps']} steps): {run_h:.1f} h; "
-                  f"4 etas x 5 seeds: {20 * run_h:.0f} CPU-h")
+            print(f"{line}\n  projected paper fig-9 run ({p['epochs']} epochs x {p['steps']} steps): "
+                  f"{run_h:.1f} h; 4 etas x 5 seeds: {20 * run_h:.0f} CPU-h")
     per_s = rdd_seconds_per_simulated_second()
     epoch = 30 * sum(per_s)
-    print("RDD phase [1600, 384, 192, 10]: " + ", ".join(f"layer {k} driven {1e3 * s:.0f} ms" for k, s in enumerate(per_s))
+    print(f"RDD phase {FC_SIZES}: " + ", ".join(f"layer {k} driven {1e3 * s:.0f} ms" for k, s in enumerate(per_s))
           + f" per simulated second; one 90-s epoch ~ {epoch:.0f} s; 100 epochs ~ {100 * epoch / 3600:.2f} h")
     t7, ds7 = timed(weight_scatter, quick_params_fig7(), 0)
-    print(f"fig 7 reduced ({quick_params_fig7()['seconds']} s): {t7:.2f} s; final angles "
-          + ", ".join(f"{a} {v:.1f} deg" for a, v in zip(ds7["algorithm"].values, ds7["angle"].values[:, -1])))
+    print(f"fig 7 reduced ({quick_params_fig7()['seconds']} s): {t7:.2f} s; final angles {final_angles(ds7)}")
     if "--skip-paper-fig7" not in sys.argv:
         t7, ds7 = timed(weight_scatter, paper_params_fig7(), 0)
-        print(f"fig 7 paper scale (100 s): {t7:.2f} s; final angles "
-              + ", ".join(f"{a} {v:.1f} deg" for a, v in zip(ds7["algorithm"].values, ds7["angle"].values[:, -1]))
-              + "  (official code: SAL ~14, RDD fixed ~26, STDWI ~54)")
+        print(f"fig 7 paper scale (100 s): {t7:.2f} s; final angles {final_angles(ds7)} "
+              "(official code: SAL ~14, RDD fixed ~26, STDWI ~54)")
     p9 = quick_params_fig9()
     t9, ds9 = timed(salnet, p9, 0)
-    print(f"fig 9 reduced ({p9['sizes']}, {p9['epochs']} epochs x {p9['steps']} steps, batch {p9['batch']}): {t9:.2f} s; "
-          f"angles {np.round(ds9['angle'].values[0], 1)} -> {np.round(ds9['angle'].values[-1], 1)} deg")
+    print(f"fig 9 reduced ({p9['sizes']}, {p9['epochs']} epochs x {p9['steps']} steps, batch {p9['batch']}): "
+          f"{t9:.2f} s; angles {np.round(ds9['angle'].values[0], 1)} -> {np.round(ds9['angle'].values[-1], 1)} deg")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ DEFAULT = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 @pytest.mark.parametrize("name", ["config.yaml", "paper.yaml", "test.yaml"])
 def test_shipped_configs_are_valid(name):
     config = load([ROOT / "config" / "config.yaml", ROOT / "config" / name])
-    assert set(config) == {"principle", "sampling", "microcircuit"}
+    assert set(config) == {"principle", "sampling", "microcircuit", "deepnet"}
 
 
 def test_overlay_merges_recursively():

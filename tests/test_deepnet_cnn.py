@@ -296,8 +296,10 @@ def fake_idx(kind, n):
 
 
 def fake_fashion_mnist(n_train=5, n_test=3):
-    return {"train-images-idx3-ubyte": fake_idx("images", n_train), "train-labels-idx1-ubyte": fake_idx("labels", n_train),
-            "t10k-images-idx3-ubyte": fake_idx("images", n_test), "t10k-labels-idx1-ubyte": fake_idx("labels", n_test)}
+    return {"train-images-idx3-ubyte": fake_idx("images", n_train),
+            "train-labels-idx1-ubyte": fake_idx("labels", n_train),
+            "t10k-images-idx3-ubyte": fake_idx("images", n_test),
+            "t10k-labels-idx1-ubyte": fake_idx("labels", n_test)}
 
 
 def test_local_files_with_wrong_content_fail_naming_the_file(offline, tmp_path):
@@ -318,6 +320,35 @@ def test_verified_download_then_load(monkeypatch, tmp_path):
     d = load_dataset("fashion_mnist", resources=tmp_path)
     assert d.x_train.shape == (5, 28, 28, 1) and d.x_test.shape == (3, 28, 28, 1) and d.scale == 255
     assert sorted(p.name for p in (tmp_path / "fashion_mnist").iterdir()) == sorted(f"{s}.gz" for s in files)
+
+
+def test_cifar10_batches_are_parsed_to_nhwc(offline, monkeypatch, tmp_path):
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    images = {}
+    for batch in data_module.CIFAR10_BATCHES:
+        images[batch] = rng.integers(0, 256, (4, 3, 32, 32), dtype=np.uint8)  # official layout: CHW rows
+        raw = pickle.dumps({b"data": images[batch].reshape(4, -1), b"labels": [1, 2, 3, 4]})
+        (folder / batch).write_bytes(raw)
+        monkeypatch.setitem(data_module.CIFAR10_BATCHES, batch, hashlib.md5(raw).hexdigest())
+    d = load_dataset("cifar10", path=tmp_path)
+    assert d.x_train.shape == (20, 32, 32, 3) and d.x_test.shape == (4, 32, 32, 3)
+    np.testing.assert_array_equal(d.x_test[2, 5, 7], images["test_batch"][2, :, 5, 7])
+    assert d.y_train.tolist() == [1, 2, 3, 4] * 5 and d.augmentation == "crop_flip"
+
+
+def test_svhn_mat_files_are_parsed_with_label_10_as_0(offline, monkeypatch, tmp_path):
+    from scipy.io import savemat
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (32, 32, 3, 3), dtype=np.uint8)  # official layout: (H, W, C, N)
+    for name in data_module.SVHN_FILES:
+        savemat(tmp_path / name, {"X": x, "y": np.array([[10], [1], [9]], dtype=np.uint8)})
+        monkeypatch.setitem(data_module.SVHN_FILES, name, hashlib.md5((tmp_path / name).read_bytes()).hexdigest())
+    d = load_dataset("svhn", path=tmp_path)
+    assert d.x_train.shape == (3, 32, 32, 3) and d.y_test.tolist() == [0, 1, 9]
+    np.testing.assert_array_equal(d.x_train[1], x[..., 1])
 
 
 @pytest.mark.skipif(not data_module.DEBIAN_FASHION_MNIST.is_dir(), reason="dataset-fashion-mnist not installed")

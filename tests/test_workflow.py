@@ -10,7 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ["fig2c_stdd", "fig2d_weight_evolution", "fig2e_phase_plane", "fig11_psp_shapes", "fig12_proof",
            "figS1_stdd_vs_simulation", "fig4_synaptic_noise", "fig5_plasticity_noise", "figS2_kolen_pollack", "fig10_dales_law",
-           "fig6_microcircuit", "figS3_microcircuit_scaling"]
+           "fig6_microcircuit", "figS3_microcircuit_scaling", "fig7_weight_scatter", "fig8_cnn_training",
+           "fig9_salnet"]
 
 pytestmark = pytest.mark.slow
 

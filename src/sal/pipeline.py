@@ -16,7 +16,7 @@ from . import store
 
 log = logging.getLogger("sal")
 
-FAMILIES = ("principle", "sampling", "microcircuit")
+FAMILIES = ("principle", "sampling", "microcircuit", "deepnet")
 
 
 def _family(family: str, module: str):
@@ -35,8 +35,13 @@ def setup_logging(path=None) -> None:
     logging.captureWarnings(True)
 
 
-def run_experiment(family: str, experiment: str, params: dict, output, seed: int | None = None) -> Path:
-    """Run one experiment (a seeded run if the experiment is stochastic) and store its dataset."""
+def run_experiment(family: str, experiment: str, params: dict, output, seed: int | None = None,
+                   checkpoint=None) -> Path:
+    """Run one experiment (a seeded run if the experiment is stochastic) and store its dataset.
+
+    With ``checkpoint`` (a path) a long run saves its state there and resumes from it after an
+    interruption; the checkpoint is removed once the result is written.
+    """
     experiments = _family(family, "experiments").EXPERIMENTS
     if experiment not in experiments:
         raise ValueError(f"unknown {family} experiment {experiment!r}; known: {sorted(experiments)}")
@@ -45,9 +50,13 @@ def run_experiment(family: str, experiment: str, params: dict, output, seed: int
         raise ValueError(f"{family}.{experiment} is stochastic: give a seed")
     start = time.perf_counter()
     log.info("%s.%s seed=%s params=%s", family, experiment, seed, params)
-    ds = fn(params, seed) if seeded else fn(params)
+    args = (params, seed) if seeded else (params,)
+    ds = fn(*args, checkpoint=checkpoint) if checkpoint else fn(*args)
     log.info("computed in %.2f s; writing %s", time.perf_counter() - start, output)
-    return store.write(ds, output)
+    path = store.write(ds, output)
+    if checkpoint:
+        Path(checkpoint).unlink(missing_ok=True)
+    return path
 
 
 def summarize(family: str, experiment: str, runs: dict, output, **options) -> Path:

@@ -134,9 +134,10 @@ class CNN:
 
 
 def alignment(W: np.ndarray, M: np.ndarray) -> dict:
-    """angle(W, M) = arccos(⟨W,M⟩/(‖W‖‖M‖)) in degrees on the flattened matrices (evaluated as
-    2·atan2(‖Ŵ − M̂‖, ‖Ŵ + M̂‖), exact near 0° and 180°); var(W − M) (unbiased, as ``torch.var``); the correlation coefficient of the entries; mean of sign(W)·sign(M) ∈ [−1, 1] (as the
-    official ``symm/sign``). Computed in float64."""
+    """Alignment of W with a feedback matrix M of its shape, on the flattened matrices, in float64:
+    angle = arccos(⟨W,M⟩/(‖W‖‖M‖)) in degrees (evaluated as 2·atan2(‖Ŵ − M̂‖, ‖Ŵ + M̂‖), exact near 0°);
+    var(W − M) (unbiased, as ``torch.var``); the correlation coefficient of the entries; the mean of
+    sign(W)·sign(M) ∈ [−1, 1] (as the official ``symm/sign``)."""
     w = np.asarray(W, dtype=np.float64).ravel()
     m = np.asarray(M, dtype=np.float64).ravel()
     u, v = w / np.linalg.norm(w), m / np.linalg.norm(m)

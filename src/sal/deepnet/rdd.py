@@ -154,7 +154,8 @@ def simulate(n_steps, t0, driven, sizes, offsets, blk_off, w_ff, v, u, refr, spi
                 up = offsets[layer + 1]
                 m = sizes[layer + 1]
                 q_l, q_s = psp_l[up: up + m], psp_s[up: up + m]  # the upper layer's PSPs, still of step t - 1
-                qs, qs_now, qs_start = q_sum[up: up + m], q_sum_ring[slot, up: up + m], q_sum_ring[start_slot, up: up + m]
+                qs = q_sum[up: up + m]
+                qs_now, qs_start = q_sum_ring[slot, up: up + m], q_sum_ring[start_slot, up: up + m]
                 for j in range(m):
                     qs[j] += (q_l[j] - q_s[j]) / KAPPA_NORM
                     qs_now[j] = qs[j]

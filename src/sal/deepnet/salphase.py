@@ -8,10 +8,12 @@ Per step: spike iff ξ < σ(u - ln τ) and the neuron is not refractory, then pa
 exponential traces, A_l += -s_l x_{l+1}ᵀ + x_l s_{l+1}ᵀ (pre before post depresses the feedback
 weight, post before pre potentiates), whose drift is ∝ W - B. Every block B += η Aᵀ / (batch · 20).
 
-The kernel is event-driven: a potential changes only when a presynaptic PSP switches on (the step
-after a spike) or off (τ steps later), so u is kept up to date by adding or subtracting one weight row
-per event, and STDP touches one accumulator row per spike. The cost is proportional to the number of
-spikes, not to the dense matrix-vector products of the official PyTorch phase (0.77 s per step).
+The kernel is event-driven: with rectangular PSPs, u(t + 1) = u(t) + D(t) - D(t - τ), where D(s) is
+the sum of the outgoing weight rows of the neurons that spiked in step s (kept for τ + 1 steps). Each
+spike thus costs one weight row for the potentials and one accumulator row for STDP (the traces of a
+neuron follow from its last two spike times), instead of the dense matrix-vector products of the
+official PyTorch phase (0.77 s per step); rows are processed neuron by neuron over the copies that
+spiked, so each is fetched once per step. Weights and STDP sums are float32 (as officially).
 """
 
 from __future__ import annotations
@@ -77,19 +79,20 @@ def simulate_block(n_steps, t0, sizes, offsets, layer_of, blk_off, up_w, down_b,
                    x, spikers, trace_table, tau_ref, refractory, a_neg, a_pos, spike_count, rng):
     """Simulate steps t0 .. t0 + n_steps - 1 of all copies; accumulate STDP into a_neg / a_pos.
 
-    State: u (batch, N) potentials of the current step; last (batch, N, K) the last K spike times
+    State: u (batch, N) potentials of the current step; last (batch, K, N) the last K spike times
     (most recent first); ring (τ + 1, batch, N) / ring_count (τ + 1, batch) the spikes of the last
     τ + 1 steps and delta (τ + 1, batch, N) their summed input rows D(s): with rectangular PSPs
     u(t + 1) = u(t) + D(t) - D(t - τ), one weight row per spike. a_neg (layout of W_lᵀ) collects
     s_l x_{l+1}ᵀ and a_pos (layout of B_l) collects s_{l+1} x_lᵀ, so that Aᵀ = a_pos - a_negᵀ; the
     rows are updated neuron by neuron over the copies that spiked (a row is fetched once per step).
     A neuron may fire iff t - L >= ``refractory`` (official τ + 1, clean τ), w.p. 1 / (1 + τ e^{-u}).
-    Scratch: x (batch, N) traces, spikers (N + 1 + batch · N). spike_count (N,) counts spikes.
+    trace_table[d] = e^{-d/τ_trace} for d < trace_len, 0 beyond. Scratch: x (batch, N) traces, spikers
+    (N + 1 + batch · N). spike_count (N,) counts spikes.
     """
     batch, n_total = u.shape
     n_layers = sizes.shape[0]
-    k_hist = last.shape[2]
-    trace_len = trace_table.shape[0]
+    k_hist = last.shape[1]
+    trace_len = trace_table.shape[0] - 1  # the table ends with a 0 for all older spikes
     slots = ring.shape[0]
     first = spikers[: n_total + 1]  # CSR over neurons of the copies that spiked in this step
     members = spikers[n_total + 1:]
@@ -101,7 +104,7 @@ def simulate_block(n_steps, t0, sizes, offsets, layer_of, blk_off, up_w, down_b,
             spikes = ring[slot, c]
             n_spk = 0
             for g in range(n_total):  # spikes of step t from u(t), i.e. from the spikes before t
-                if t - last[c, g, 0] >= refractory:
+                if t - last[c, 0, g] >= refractory:
                     if rng.random() * (1.0 + tau_ref * math.exp(-u[c, g])) < 1.0:
                         spikes[n_spk] = g
                         n_spk += 1
@@ -109,18 +112,16 @@ def simulate_block(n_steps, t0, sizes, offsets, layer_of, blk_off, up_w, down_b,
             for s in range(n_spk):
                 g = spikes[s]
                 for k in range(k_hist - 1, 0, -1):
-                    last[c, g, k] = last[c, g, k - 1]
-                last[c, g, 0] = t
+                    last[c, k, g] = last[c, k - 1, g]
+                last[c, 0, g] = t
                 spike_count[g] += 1
                 first[g + 1] += 1
-            xc = x[c]
-            for g in range(n_total):  # traces x(t) = Σ_{k < 20} s(t - k) e^{-k/10}, this step included
-                acc = 0.0
-                for k in range(k_hist):
-                    d = t - last[c, g, k]
-                    if d < trace_len:
-                        acc += trace_table[d]
-                xc[g] = acc
+            xc = x[c]  # traces x(t) = Σ_{k < 20} s(t - k) e^{-k/10}, this step's spikes included
+            xc[:] = 0.0
+            for k in range(k_hist):
+                lk = last[c, k]
+                for g in range(n_total):
+                    xc[g] += trace_table[min(t - lk[g], trace_len)]
         for g in range(n_total):
             first[g + 1] += first[g]
         for c in range(batch):
@@ -199,16 +200,19 @@ class SALPhase:
         self.layer_of = np.repeat(np.arange(len(sizes)), sizes).astype(np.int64)
         blocks = self.sizes[:-1] * self.sizes[1:]
         self.blk_off = np.concatenate([[0], np.cumsum(blocks)]).astype(np.int64)
-        # weights and STDP sums in float32 (as the official phase): the row updates are memory-bound
-        self.up_w = np.zeros(int(blocks.sum()), dtype=np.float32)  # W_lᵀ rows: pre i of layer l -> l + 1
-        self.down_b = np.zeros_like(self.up_w)  # B_l rows: pre j of layer l + 1 -> layer l
-        self.a_neg = np.zeros_like(self.up_w)
-        self.a_pos = np.zeros_like(self.up_w)
+        # weights and STDP sums in float32 (as the official phase): the row updates are memory-bound. One
+        # buffer, so that it is large enough for NumPy to ask for transparent huge pages (fewer TLB misses)
+        n_blk = int(blocks.sum())
+        rows = np.zeros(4 * n_blk, dtype=np.float32)
+        self.up_w = rows[:n_blk]  # W_lᵀ rows: pre i of layer l -> l + 1
+        self.down_b = rows[n_blk: 2 * n_blk]  # B_l rows: pre j of layer l + 1 -> layer l
+        self.a_neg = rows[2 * n_blk: 3 * n_blk]
+        self.a_pos = rows[3 * n_blk:]
         self.b0 = rng.uniform(-1.0, 1.0, sizes[0]) / math.sqrt(sizes[0])
-        self.trace_table = np.exp(-np.arange(self.trace_len) / float(tau_trace)).astype(np.float32)
+        self.trace_table = np.append(np.exp(-np.arange(self.trace_len) / float(tau_trace)), 0.0).astype(np.float32)
         k_hist = -(-self.trace_len // self.tau_ref)  # spikes that fit into one trace window
         self.u = np.zeros((self.batch, n_total))
-        self.last = np.full((self.batch, n_total, k_hist), NEVER, dtype=np.int64)
+        self.last = np.full((self.batch, k_hist, n_total), NEVER, dtype=np.int64)
         self.ring = np.zeros((self.tau_ref + 1, self.batch, n_total), dtype=np.int64)
         self.ring_count = np.zeros((self.tau_ref + 1, self.batch), dtype=np.int64)
         self.delta = np.zeros((self.tau_ref + 1, self.batch, n_total))

@@ -50,6 +50,14 @@ def quick_params_fig9(eta: float = 0.04, seed: int = 0) -> dict:
     return {**paper_params_fig9(eta, seed), "sizes": [100, 40, 20, 10], "epochs": 20, "batch": 8, "steps": 250}
 
 
+def _check_keys(p: dict, expected: dict, what: str) -> dict:
+    """A copy of p; fails naming the missing or unknown keys (expected: a paper parameter dict)."""
+    missing, unknown = sorted(set(expected) - set(p)), sorted(set(p) - set(expected))
+    if missing or unknown:
+        raise ValueError(f"{what} parameters: missing {missing}, unknown {unknown}; expected keys {sorted(expected)}")
+    return dict(p)
+
+
 def _positive_int(p, key):
     value = p[key]
     if isinstance(value, bool) or int(value) != value or value < 1:
@@ -74,8 +82,12 @@ def initial_weights_fig7(n: int, weights_seed: int):
 
 
 def weight_scatter(params: dict, seed: int) -> xr.Dataset:
-    """Fig 7: B over time for SAL, RDD and STDWI aligning with one fixed W; angle(W, B) per method."""
-    p = dict(params)
+    """Fig 7: B over time for SAL, RDD and STDWI aligning with one fixed W; angle(W, B) per algorithm.
+
+    W and the initial B come from ``weights_seed`` (43, official); ``seed`` drives the three simulations
+    (independent sub-streams) and the SAL net's upper-layer bias.
+    """
+    p = _check_keys(params, paper_params_fig7(), "fig-7")
     n, seconds = _positive_int(p, "n"), _positive_int(p, "seconds")
     record = float(p["record_seconds"])
     n_rec = int(round(seconds / record))
@@ -90,7 +102,8 @@ def weight_scatter(params: dict, seed: int) -> xr.Dataset:
     sal = SALPhase([n, n], batch=_positive_int(p, "sal_batch"), eta=float(p["sal_eta"]),
                    block_steps=int(steps_per_record), blocks_per_epoch=1, rng=rng_sal,
                    official_refractory=bool(p["sal_official_refractory"]))
-    rdd = RDDPhase([n, n], rng=rng_rdd, update_seconds=None if p["rdd_official_bug"] else float(p["rdd_update_seconds"]))
+    rdd_update = None if p["rdd_official_bug"] else float(p["rdd_update_seconds"])
+    rdd = RDDPhase([n, n], rng=rng_rdd, update_seconds=rdd_update)
     stdwi = STDWI(n, n, rng=rng_stdwi)
     B = {a: B0.copy() for a in ALGORITHMS}
     traj = np.empty((len(ALGORITHMS), n_rec + 1, n, n))
@@ -136,8 +149,11 @@ def initial_salnet(sizes, init_seed: int):
 
 
 def salnet(params: dict, seed: int) -> xr.Dataset:
-    """Fig 9: pure SAL on frozen random weights; the angle per FC layer after every epoch."""
-    p = dict(params)
+    """Fig 9: pure SAL on frozen random weights; the angle per FC layer after every epoch.
+
+    The weights come from ``init_seed`` (a parameter), the spiking noise from ``seed``.
+    """
+    p = _check_keys(params, paper_params_fig9(0.04, 0), "fig-9")
     sizes = [int(n) for n in p["sizes"]]
     epochs, batch, steps = (_positive_int(p, k) for k in ("epochs", "batch", "steps"))
     W, b, B = initial_salnet(sizes, p["init_seed"])

@@ -9,9 +9,10 @@ compare W with the feedback the backward pass actually uses (W for bp and bp_fa,
 B otherwise). The test set doubles as the validation set (as in the paper's code).
 
 Seeding: ``seed`` → ``SeedSequence(seed).spawn(4)`` → Generators for initialisation, batch order,
-augmentation and the phase (handed to the phase object, which keeps it). Every array of the state (weights, B, momenta, BatchNorm statistics), the
-Generators' states, the phase object and the metrics so far go into the checkpoint after every epoch, so
-a resumed run is bitwise identical to an uninterrupted one.
+augmentation and the phase (handed to the phase object, which keeps it). Every array of the state
+(weights, B, momenta, BatchNorm statistics), the Generators' states, the phase object (pickled: it must
+be picklable) and the metrics so far go into the checkpoint after every epoch, so a resumed run is bitwise
+identical to an uninterrupted one.
 """
 
 from __future__ import annotations
