@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from test_workflow import FIGURES
 
@@ -35,10 +36,11 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 PROFILE = "workflow/profiles/slurm"
-SNAKEMAKE_TIMEOUT = 600  # s; the run takes ~1-2 min on 2 cores
+SNAKEMAKE_TIMEOUT = 720  # s; the run takes ~4-6 min on 2 cores (each grouped job starts its own Snakemake)
 STARTUP_TIMEOUT = 60  # s until the node is idle
 APT_TIMEOUT = 600
 DAEMONS = ("munged", "slurmctld", "slurmd")
+COMMANDS = (*DAEMONS, "sbatch", "srun", "squeue", "sinfo", "scancel")
 SYSTEM_CONF = Path("/etc/slurm/slurm.conf")
 CONF_MARKER = "# Single-node test cluster written by tests/test_slurm.py"
 
@@ -48,11 +50,15 @@ def _skip_reason():
         return "SAL_SKIP_SLURM is set"
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return "needs root: it installs SLURM with apt-get and runs its daemons"
-    if not all(shutil.which(d, path=_sbin_path()) for d in DAEMONS) and not shutil.which("apt-get"):
+    if not _slurm_installed() and not shutil.which("apt-get"):
         return "SLURM is not installed and apt-get is unavailable to install it"
     if SYSTEM_CONF.exists() and not SYSTEM_CONF.read_text(errors="replace").startswith(CONF_MARKER):
         return f"{SYSTEM_CONF} exists and was not written by this test: not replacing a real SLURM config"
     return None
+
+
+def _slurm_installed():
+    return all(shutil.which(c, path=_sbin_path()) for c in COMMANDS)
 
 
 def _sbin_path():
@@ -68,7 +74,7 @@ def _run(cmd, timeout=120, check=True, **kwargs):
 
 def _install_slurm():
     """apt-get install slurm-wlm munge (non-interactive) unless the daemons are there."""
-    if all(shutil.which(d, path=_sbin_path()) for d in DAEMONS):
+    if _slurm_installed():
         return
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "slurm-wlm", "munge"]
@@ -123,6 +129,7 @@ AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
 MpiDefault=none
+MailProg=/bin/true
 ReturnToService=2
 # finished jobs stay visible to squeue this long (the plugin's status checks rely on it)
 MinJobAge=600
@@ -155,10 +162,10 @@ class Cluster:
         socket_path = d / "munge" / "munge.socket"
         self._spawn("munged", ["munged", "--foreground", "--force", f"--key-file={key}", f"--socket={socket_path}",
                                f"--pid-file={d}/munge/munged.pid", f"--seed-file={d}/munge/munged.seed"])
-        self._wait(lambda: socket_path.exists(), "the MUNGE socket", d / "munged.out")
+        self._wait(lambda: socket_path.exists(), "the MUNGE socket")
         self._spawn("slurmctld", ["slurmctld", "-D", "-i"])
         self._spawn("slurmd", ["slurmd", "-D", "-N", self.node])
-        self._wait(self._node_idle, "the node to be idle", d / "slurmctld.log")
+        self._wait(self._node_idle, "the node to be idle")
 
     def _spawn(self, name, cmd):
         out = open(self.dir / f"{name}.out", "w")
@@ -173,7 +180,7 @@ class Cluster:
         run = subprocess.run(["sinfo", "-h", "-N", "-o", "%T"], env=self.env, capture_output=True, text=True, timeout=20)
         return run.returncode == 0 and run.stdout.strip() == "idle"
 
-    def _wait(self, ready, what, log):
+    def _wait(self, ready, what):
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while not ready():
             if time.monotonic() > deadline:
@@ -248,7 +255,8 @@ def test_workflow_runs_through_slurm(cluster, tmp_path):
     try:
         run = subprocess.run(cmd, cwd=work, env=cluster.env, capture_output=True, text=True, timeout=SNAKEMAKE_TIMEOUT)
     except subprocess.TimeoutExpired as err:
-        pytest.fail(f"snakemake did not finish in {SNAKEMAKE_TIMEOUT} s:\n{(err.stderr or b'')[-4000:]}\n{cluster.logs()}")
+        stderr = err.stderr.decode(errors="replace") if isinstance(err.stderr, bytes) else (err.stderr or "")
+        pytest.fail(f"snakemake did not finish in {SNAKEMAKE_TIMEOUT} s:\n{stderr[-4000:]}\n{cluster.logs()}")
     wall = time.monotonic() - t0
     out = run.stdout + run.stderr
     assert run.returncode == 0, out[-6000:] + "\n" + cluster.logs()
@@ -268,6 +276,14 @@ def test_workflow_runs_through_slurm(cluster, tmp_path):
     assert local <= {"all"}, local
     stats = out[out.index("Job stats"):].split("total")[1].split()[0]
     print(f"[slurm] {stats} jobs in {len(submitted)} SLURM submissions, wall time {wall:.1f} s")
+    # the profile's precommand gave the jobs a node-local Numba cache
+    precommand = yaml.safe_load((work / PROFILE / "config.yaml").read_text())["precommand"]
+    cache = Path(precommand.split("NUMBA_CACHE_DIR=")[1].split()[0])
+    assert any(cache.rglob("*.nbi")), f"no Numba cache in {cache}"
+
+    # and SLURM ran each of them to completion (finished jobs stay in squeue for MinJobAge)
     jobs = _run(["squeue", "-h", "--states=all", "-o", "%i %T cpus=%C mem=%m time_limit=%l %k"], env=cluster.env)
-    for line in sorted(jobs.stdout.splitlines(), key=lambda l: int(l.split()[0])):
+    lines = sorted(jobs.stdout.splitlines(), key=lambda l: int(l.split()[0]))
+    for line in lines:
         print(f"[slurm]   {line}")
+    assert {line.split()[0]: line.split()[1] for line in lines} == dict.fromkeys(submitted, "COMPLETED"), lines
