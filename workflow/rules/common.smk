@@ -27,7 +27,14 @@ def code_version(*parts):
     return f"{sal.__version__}+{digest.hexdigest()[:12]}"
 
 
-SHARED_CODE = ("__init__.py", "kernels.py", "rng.py", "store.py", "pipeline.py", "progress.py")
+SHARED_CODE = (
+    "__init__.py",
+    "kernels.py",
+    "rng.py",
+    "store.py",
+    "pipeline.py",
+    "progress.py",
+)
 PLOT_CODE = code_version("plotting", "store.py", "pipeline.py")
 
 # Every figure of every family; `rule all` builds them. Families add to these in their .smk files.
@@ -37,7 +44,11 @@ FIGURE_TARGETS = {}
 
 
 def figure_files(stem):
-    return [f"results/figures/{stem}.pdf", f"results/figures/{stem}.png", f"results/tables/{stem}.csv"]
+    return [
+        f"results/figures/{stem}.pdf",
+        f"results/figures/{stem}.png",
+        f"results/tables/{stem}.csv",
+    ]
 
 
 wildcard_constraints:

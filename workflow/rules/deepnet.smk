@@ -14,12 +14,6 @@ rule deepnet_weight_scatter:
     """Fig 7: SAL, RDD and STDWI estimate the same random W from spikes."""
     output:
         "results/deepnet/weight_scatter/seed~{seed}.nc",
-    params:
-        family="deepnet",
-        experiment="weight_scatter",
-        params=deepnet_run_params(DN, "weight_scatter"),
-        seed=lambda wc: int(wc.seed),
-        code=DEEPNET_CODE,
     log:
         "logs/deepnet/weight_scatter/seed~{seed}.log",
     benchmark:
@@ -28,6 +22,12 @@ rule deepnet_weight_scatter:
     resources:
         mem_mb=1000,
         runtime=60,
+    params:
+        family="deepnet",
+        experiment="weight_scatter",
+        params=deepnet_run_params(DN, "weight_scatter"),
+        seed=lambda wc: int(wc.seed),
+        code=DEEPNET_CODE,
     script:
         "../scripts/run_experiment.py"
 
@@ -36,23 +36,23 @@ rule deepnet_train:
     """Fig 8: one CNN training run; checkpointed every epoch, so an interrupted run resumes."""
     output:
         "results/deepnet/training/{dataset}/{method}/seed~{seed}.nc",
+    log:
+        "logs/deepnet/training/{dataset}/{method}/seed~{seed}.log",
+    benchmark:
+        "results/benchmarks/deepnet/training/{dataset}/{method}/seed~{seed}.tsv"
     wildcard_constraints:
         dataset="digits|fashion_mnist|cifar10|svhn",
         method="bp|fa|bp_fa|kp|scfa|sal|rdd",
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=600,
     params:
         family="deepnet",
         experiment="train",
         params=lambda wc: deepnet_run_params(DN, "train", **wc),
         checkpoint=lambda wc, output: f"{output[0]}.checkpoint",
         code=DEEPNET_CODE,
-    log:
-        "logs/deepnet/training/{dataset}/{method}/seed~{seed}.log",
-    benchmark:
-        "results/benchmarks/deepnet/training/{dataset}/{method}/seed~{seed}.tsv"
-    threads: 1
-    resources:
-        mem_mb=4000,
-        runtime=600,
     script:
         "../scripts/run_experiment.py"
 
@@ -61,12 +61,6 @@ rule deepnet_salnet:
     """Fig 9: pure SAL with frozen random forward weights, one learning rate and seed."""
     output:
         "results/deepnet/salnet/eta~{eta}/seed~{seed}.nc",
-    params:
-        family="deepnet",
-        experiment="salnet",
-        params=lambda wc: deepnet_run_params(DN, "salnet", **wc),
-        seed=lambda wc: int(wc.seed),
-        code=DEEPNET_CODE,
     log:
         "logs/deepnet/salnet/eta~{eta}/seed~{seed}.log",
     benchmark:
@@ -75,23 +69,32 @@ rule deepnet_salnet:
     resources:
         mem_mb=2000,
         runtime=600,
+    params:
+        family="deepnet",
+        experiment="salnet",
+        params=lambda wc: deepnet_run_params(DN, "salnet", **wc),
+        seed=lambda wc: int(wc.seed),
+        code=DEEPNET_CODE,
     script:
         "../scripts/run_experiment.py"
 
 
 rule deepnet_training_summary:
     input:
-        [f"results/deepnet/training/{F8['dataset']}/{m}/seed~{s}.nc" for m, s in F8_RUNS],
+        [
+            f"results/deepnet/training/{F8['dataset']}/{m}/seed~{s}.nc"
+            for m, s in F8_RUNS
+        ],
     output:
         f"results/deepnet/training/{F8['dataset']}/summary.nc",
+    log:
+        "logs/deepnet/training/summary.log",
     params:
         family="deepnet",
         experiment="training",
         labels=[[m, s] for m, s in F8_RUNS],
         options={},
         code=DEEPNET_CODE,
-    log:
-        "logs/deepnet/training/summary.log",
     script:
         "../scripts/summarize.py"
 
@@ -101,21 +104,25 @@ rule deepnet_salnet_summary:
         [f"results/deepnet/salnet/eta~{e:g}/seed~{s}.nc" for e, s in F9_RUNS],
     output:
         "results/deepnet/salnet/summary.nc",
+    log:
+        "logs/deepnet/salnet/summary.log",
     params:
         family="deepnet",
         experiment="salnet",
         labels=[[e, s] for e, s in F9_RUNS],
         options={},
         code=DEEPNET_CODE,
-    log:
-        "logs/deepnet/salnet/summary.log",
     script:
         "../scripts/summarize.py"
 
 
 DEEPNET_FIGURES = {
-    "fig7_weight_scatter": {"weight_scatter": f"results/deepnet/weight_scatter/seed~{DN['fig7']['seed']}.nc"},
-    "fig8_cnn_training": {"training": f"results/deepnet/training/{F8['dataset']}/summary.nc"},
+    "fig7_weight_scatter": {
+        "weight_scatter": f"results/deepnet/weight_scatter/seed~{DN['fig7']['seed']}.nc"
+    },
+    "fig8_cnn_training": {
+        "training": f"results/deepnet/training/{F8['dataset']}/summary.nc"
+    },
     "fig9_salnet": {"salnet": "results/deepnet/salnet/summary.nc"},
 }
 
@@ -134,12 +141,12 @@ for _figure, _inputs in DEEPNET_FIGURES.items():
             ),
             png=f"results/figures/{_figure}.png",
             csv=f"results/tables/{_figure}.csv",
+        log:
+            f"logs/figures/{_figure}.log",
         params:
             family="deepnet",
             figure=_figure,
             code=PLOT_CODE,
-        log:
-            f"logs/figures/{_figure}.log",
         script:
             "../scripts/plot_figure.py"
 

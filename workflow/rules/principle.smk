@@ -15,21 +15,21 @@ rule principle_analytic:
     """Exact (seedless) computations from the two-neuron chain."""
     output:
         ANALYTIC_FILE,
+    log:
+        "logs/principle/{experiment}.log",
+    benchmark:
+        "results/benchmarks/principle/{experiment}.tsv"
     wildcard_constraints:
         experiment="|".join(ANALYTIC),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
     params:
         family="principle",
         experiment=lambda wc: wc.experiment,
         params=lambda wc: run_params(PR, wc.experiment),
         code=PRINCIPLE_CODE,
-    log:
-        "logs/principle/{experiment}.log",
-    benchmark:
-        "results/benchmarks/principle/{experiment}.tsv"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=30,
     script:
         "../scripts/run_experiment.py"
 
@@ -38,22 +38,22 @@ rule principle_weight_evolution:
     """Fig 2d: one seeded run of SAL on two reciprocal weights."""
     output:
         "results/principle/weight_evolution/{condition}/seed~{seed}.nc",
+    log:
+        "logs/principle/weight_evolution/{condition}/seed~{seed}.log",
+    benchmark:
+        "results/benchmarks/principle/weight_evolution/{condition}/seed~{seed}.tsv"
     wildcard_constraints:
         condition="|".join(WE["conditions"]),
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=30,
     params:
         family="principle",
         experiment="weight_evolution",
         params=lambda wc: run_params(PR, "weight_evolution", wc.condition),
         seed=lambda wc: int(wc.seed),
         code=PRINCIPLE_CODE,
-    log:
-        "logs/principle/weight_evolution/{condition}/seed~{seed}.log",
-    benchmark:
-        "results/benchmarks/principle/weight_evolution/{condition}/seed~{seed}.tsv"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=30,
     script:
         "../scripts/run_experiment.py"
 
@@ -64,14 +64,14 @@ rule principle_weight_evolution_summary:
         [f"results/principle/weight_evolution/{c}/seed~{s}.nc" for c, s in WE_RUNS],
     output:
         "results/principle/weight_evolution/summary.nc",
+    log:
+        "logs/principle/weight_evolution/summary.log",
     params:
         family="principle",
         experiment="weight_evolution",
         labels=[[c, s] for c, s in WE_RUNS],
         options={"conditions": WE["conditions"], "ms_per_tau_ref": WE["ms_per_tau_ref"]},
         code=PRINCIPLE_CODE,
-    log:
-        "logs/principle/weight_evolution/summary.log",
     script:
         "../scripts/summarize.py"
 
@@ -80,12 +80,6 @@ rule principle_stdd_vs_simulation:
     """Supplementary: analytic vs simulated STDDs of the two-neuron system."""
     output:
         "results/principle/stdd_vs_simulation/seed~{seed}.nc",
-    params:
-        family="principle",
-        experiment="stdd_vs_simulation",
-        params=run_params(PR, "stdd_vs_simulation"),
-        seed=lambda wc: int(wc.seed),
-        code=PRINCIPLE_CODE,
     log:
         "logs/principle/stdd_vs_simulation/seed~{seed}.log",
     benchmark:
@@ -94,6 +88,12 @@ rule principle_stdd_vs_simulation:
     resources:
         mem_mb=1500,
         runtime=30,
+    params:
+        family="principle",
+        experiment="stdd_vs_simulation",
+        params=run_params(PR, "stdd_vs_simulation"),
+        seed=lambda wc: int(wc.seed),
+        code=PRINCIPLE_CODE,
     script:
         "../scripts/run_experiment.py"
 
@@ -102,7 +102,10 @@ WE_SUMMARY = "results/principle/weight_evolution/summary.nc"
 PRINCIPLE_FIGURES = {
     "fig2c_stdd": {"stdd_examples": ANALYTIC_FILE.format(experiment="stdd_examples")},
     "fig2d_weight_evolution": {"weight_evolution": WE_SUMMARY},
-    "fig2e_phase_plane": {"phase_plane": ANALYTIC_FILE.format(experiment="phase_plane"), "weight_evolution": WE_SUMMARY},
+    "fig2e_phase_plane": {
+        "phase_plane": ANALYTIC_FILE.format(experiment="phase_plane"),
+        "weight_evolution": WE_SUMMARY,
+    },
     "fig11_psp_shapes": {"psp_shapes": ANALYTIC_FILE.format(experiment="psp_shapes")},
     "fig12_proof": {"proof": ANALYTIC_FILE.format(experiment="proof")},
     "figS1_stdd_vs_simulation": {
@@ -125,12 +128,12 @@ for _figure, _inputs in PRINCIPLE_FIGURES.items():
             ),
             png=f"results/figures/{_figure}.png",
             csv=f"results/tables/{_figure}.csv",
+        log:
+            f"logs/figures/{_figure}.log",
         params:
             family="principle",
             figure=_figure,
             code=PLOT_CODE,
-        log:
-            f"logs/figures/{_figure}.log",
         script:
             "../scripts/plot_figure.py"
 

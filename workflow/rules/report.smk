@@ -7,7 +7,12 @@ HEADLINE_INPUTS = {
     "teacher_student": "results/microcircuit/teacher_student/summary.nc",
 }
 if {"syn_noise", "plast_noise"} <= set(SP.get("B", {}).get("scenarios", {})):
-    HEADLINE_INPUTS.update({s: SWEEP_SUMMARY.format(protocol="B", scenario=s) for s in ("syn_noise", "plast_noise")})
+    HEADLINE_INPUTS.update(
+        {
+            s: SWEEP_SUMMARY.format(protocol="B", scenario=s)
+            for s in ("syn_noise", "plast_noise")
+        }
+    )
 
 
 rule headline_numbers:
@@ -20,10 +25,10 @@ rule headline_numbers:
             caption="../report/headline_numbers.rst",
             category="Headline numbers",
         ),
-    params:
-        code=code_version("headline.py", "store.py"),
     log:
         "logs/headline_numbers.log",
+    params:
+        code=code_version("headline.py", "store.py"),
     script:
         "../scripts/headline.py"
 

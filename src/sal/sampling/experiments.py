@@ -44,6 +44,18 @@ def _noise_run_params(config, *, protocol, scenario, condition, level, run, kp_r
     return p
 
 
+def sweep_labels(block: dict, scenario: str) -> list:
+    """[condition, level, run] of every run of one noise sweep of a protocol block."""
+    sc = block["scenarios"][scenario]
+    return [[c, lvl, r] for c in sc["conditions"] for lvl in sc["levels"] for r in block["runs"]]
+
+
+def kp_labels(block: dict, scenario: str) -> list:
+    """[level, kp_rate, run] of every run of one KP decay-rate sweep of a protocol block."""
+    kp = block["kp_sweep"]
+    return [[lvl, rate, r] for lvl in kp["levels"] for rate in kp["rates"][scenario] for r in kp["runs"]]
+
+
 def noise_sweep_summary(runs: dict, scenario: str, highlight: float) -> xr.Dataset:
     """Runs stacked over (condition, level, run) with quartiles over runs per validation point.
 
