@@ -132,8 +132,8 @@ def _relu_backward(y, dy, dx):
         dx[i] = dy[i] if y[i] > 0 else 0
 
 
-class ReLU:
-    """max(x, 0); the backward pass gates by the stored output (single-pass compiled loops: memory-bound)."""
+class ParameterFree:
+    """A layer without parameters or state (ReLU, max-pool, flatten)."""
 
     def __init__(self, name):
         self.name = name
@@ -143,6 +143,10 @@ class ReLU:
 
     def state(self):
         return {}
+
+
+class ReLU(ParameterFree):
+    """max(x, 0); the backward pass gates by the stored output (single-pass compiled loops: memory-bound)."""
 
     def forward(self, x, train=True):
         x = np.ascontiguousarray(x)
@@ -280,18 +284,9 @@ def _maxpool2_backward(dy, arg, dx):
                     dx[b, 2 * i + k // 2, 2 * j + k % 2, ch] = dy[b, i, j, ch]
 
 
-class MaxPool2:
+class MaxPool2(ParameterFree):
     """2×2 max pooling, stride 2 (odd edges dropped). Ties send the gradient to the first maximum only,
     which matters here: BatchNorm after ReLU maps every silenced unit of a channel to the same value."""
-
-    def __init__(self, name):
-        self.name = name
-
-    def params(self):
-        return []
-
-    def state(self):
-        return {}
 
     def forward(self, x, train=True):
         n, h, w, c = x.shape
@@ -307,17 +302,8 @@ class MaxPool2:
         return dx
 
 
-class Flatten:
+class Flatten(ParameterFree):
     """NHWC maps -> (batch, C·H·W) in PyTorch's (C, H, W) order, so fc1's columns match the official layout."""
-
-    def __init__(self, name):
-        self.name = name
-
-    def params(self):
-        return []
-
-    def state(self):
-        return {}
 
     def forward(self, x, train=True):
         self._shape = x.shape
