@@ -37,6 +37,7 @@ def _noise_run_params(config, *, protocol, scenario, condition, level, run, kp_r
     name = scenario if condition == "none" else f"{scenario}_{condition}"
     p = paper_params(name, protocol, int(run), noise=float(level))
     p.update(block["overrides"] or {})
+    p.update(block["scenarios"][scenario].get("overrides") or {})
     for key in RATES:
         p[key] = p[key] * block["rate_scale"]
     if kp_rate is not None:
