@@ -16,23 +16,14 @@ import numpy as np
 
 from sal.deepnet.rdd import RDDPhase
 from sal.deepnet.salphase import SALPhase, alignment_angles
-from sal.deepnet.scatter import (FC_SIZES, paper_params_fig7, paper_params_fig9, quick_params_fig7,
+from sal.deepnet.scatter import (FC_SIZES, initial_salnet, paper_params_fig7, paper_params_fig9, quick_params_fig7,
                                  quick_params_fig9, salnet, weight_scatter)
 
 OFFICIAL_MS_PER_STEP = 770.0
 
 
-def fc_stack(sizes, seed=0):
-    rng = np.random.default_rng(seed)
-    pairs = list(zip(sizes[:-1], sizes[1:]))
-    W = [rng.uniform(-1, 1, (o, i)) / np.sqrt(i) for i, o in pairs]
-    B = [rng.uniform(-1, 1, (o, i)) / np.sqrt(i) for i, o in pairs]
-    b = [rng.uniform(-1, 1, o) / np.sqrt(i) for i, o in pairs]
-    return W, b, B
-
-
 def sal_ms_per_step(batch, block_steps=500, blocks=5):
-    W, b, B = fc_stack(FC_SIZES)
+    W, b, B = initial_salnet(FC_SIZES, 0)
     phase = SALPhase(FC_SIZES, batch=batch, block_steps=block_steps, blocks_per_epoch=1, rng=np.random.default_rng(1))
     phase.run(W, b, B)  # compile / load the cache, reach the stationary firing regime
     wall, cpu = [], []
@@ -46,7 +37,7 @@ def sal_ms_per_step(batch, block_steps=500, blocks=5):
 
 
 def rdd_seconds_per_simulated_second(seconds=2.0):
-    W, b, B = fc_stack(FC_SIZES)
+    W, b, B = initial_salnet(FC_SIZES, 0)
     phase = RDDPhase(FC_SIZES, rng=np.random.default_rng(2))
     phase.drive(0, 0.2, W, B)  # compile / load the cache
     out = []
