@@ -1,25 +1,29 @@
 """Benchmark of the fig-8 CNN: time of one training epoch, per-layer forward/backward breakdown, projections.
 
-    python benchmarks/deepnet.py [FASHION_MNIST_FOLDER]
+    python benchmarks/deepnet.py [--threads N] [FASHION_MNIST_FOLDER]
 
 Prints: one epoch of the quick study (8×8 digits, small network) through ``sal.deepnet.train``; one epoch of
 the paper network on Fashion-MNIST if it is present locally (the folder argument, resources/fashion_mnist or
 Debian's /usr/share/datasets/fashion-mnist), else the epoch projected from the measured per-sample cost
-on synthetic 28×28 batches; the same projection for CIFAR-10/SVHN (32×32×3); the SAL and RDD phases if
-their modules exist; and a PyTorch ratio if PyTorch is installed.
+on synthetic 28×28 batches; the same projection for CIFAR-10/SVHN (32×32×3); the SAL sleep phase's ms per
+step and the RDD phase's time per epoch (from ``deepnet_spiking.py``, which times them in more detail);
+and, if PyTorch is installed, the same architecture's training batch in PyTorch with our ratio.
 
-Threads: results do not depend on the BLAS thread count, the speed does. On a shared or busy machine
-OpenBLAS threads spin and can be several times slower than one thread: compare OPENBLAS_NUM_THREADS=1.
+Threads: N BLAS threads for us and N PyTorch threads (default 1, as every pipeline job runs). Results do not
+depend on the thread count, the speed does; on a busy machine spinning OpenBLAS threads can be several
+times slower than one thread, so compare ratios measured in one run on an otherwise idle machine.
 """
 
-import sys
+import argparse
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
+
+from deepnet_spiking import rdd_seconds_per_simulated_second, sal_ms_per_step
 
 from sal.deepnet import CNN, DatasetNotFoundError, load_dataset, paper_network, paper_params, quick_params, train
 from sal.deepnet.layers import SGD, SoftmaxCrossEntropy
-from sal.deepnet.train import run_phase
 
 BATCH, TEST_BATCH = 128, 256
 
@@ -93,26 +97,15 @@ def measured_epoch(params, label):
 
 
 def phase_timing():
-    """PLACEHOLDER: time one SAL / RDD phase (one epoch's worth) at the paper's FC sizes, when available."""
-    import importlib
-
-    sizes = [1600, 384, 192, 10]
-    for method, (module_name, class_name) in {"sal": ("sal.deepnet.salphase", "SALPhase"),
-                                              "rdd": ("sal.deepnet.rdd", "RDDPhase")}.items():
-        try:
-            phase_class = getattr(importlib.import_module(module_name), class_name)
-        except (ImportError, AttributeError):
-            print(f"{method} phase: not available ({module_name}.{class_name} cannot be imported)")
-            continue
-        rng = np.random.default_rng(0)
-        net = CNN(method, (32, 32, 3), rng, **paper_network())
-        phase = phase_class(sizes, rng=rng, **paper_params("cifar10", method, 0)["phase"])
-        start = time.perf_counter()
-        run_phase(phase, net)
-        print(f"{method} phase, FC sizes {sizes}: {time.perf_counter() - start:.1f} s per epoch")
+    """The SAL sleep phase and the RDD phase at the paper's FC sizes (details in deepnet_spiking.py)."""
+    wall, _, _, _ = sal_ms_per_step(32)
+    print(f"SAL sleep phase [1600, 384, 192, 10], batch 32: {wall:.2f} ms per step (target <= 5 ms); "
+          f"one fig-8 epoch's phase (5 x 2000 steps): {10 * wall:.0f} s")
+    epoch = 30 * sum(rdd_seconds_per_simulated_second())
+    print(f"RDD phase [1600, 384, 192, 10]: one 90-s epoch's phase {epoch:.0f} s")
 
 
-def torch_ratio(ours_per_batch):
+def torch_ratio(ours_per_batch, threads):
     """The same architecture in PyTorch (CPU), if installed: seconds per training batch and our ratio."""
     try:
         import torch
@@ -120,6 +113,7 @@ def torch_ratio(ours_per_batch):
     except ImportError:
         print("PyTorch: not installed; no ratio (the paper's code runs this network in PyTorch)")
         return
+    torch.set_num_threads(threads)
     torch.manual_seed(0)
     model = nn.Sequential(
         nn.Conv2d(3, 64, 5, bias=False), nn.ReLU(), nn.BatchNorm2d(64), nn.MaxPool2d(2),
@@ -142,6 +136,15 @@ def torch_ratio(ours_per_batch):
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=1, help="BLAS and PyTorch threads (default 1)")
+    parser.add_argument("fashion_mnist", nargs="?", help="folder with the Fashion-MNIST idx files")
+    args = parser.parse_args()
+    with threadpool_limits(args.threads):
+        run(args.fashion_mnist, args.threads)
+
+
+def run(fmnist_path, threads):
     quick = quick_params("bp", 0)
     train({**quick, "epochs": 1})  # warm-up: load the cached compiled kernels
     measured_epoch(quick, "quick study (digits 8×8, small network, batch 32, BP)")
@@ -152,7 +155,6 @@ def main():
     print_breakdown("small network, digits", *layer_times(net, x, digits.y_train[:BATCH]))
 
     try:
-        fmnist_path = sys.argv[1] if len(sys.argv) > 1 else None
         load_dataset("fashion_mnist", fmnist_path, download=False)
         measured_epoch({**paper_params("fashion_mnist", "fa", 0), "data_path": fmnist_path, "download": False},
                        "\nFashion-MNIST, paper network, FA")
@@ -162,7 +164,7 @@ def main():
     cifar_batch = projected_epoch((32, 32, 3), 50_000, 10_000, "CIFAR-10 (SVHN: 73 257 + 26 032 samples)")
     print()
     phase_timing()
-    torch_ratio(cifar_batch)
+    torch_ratio(cifar_batch, threads)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import pytest
 import xarray as xr
 
 from sal import store
+from sal.store import provenance
 from sal.deepnet import CNN, METHODS, DatasetChecksumError, DatasetNotFoundError, load_dataset, quick_params, train
 from sal.deepnet import data as data_module
 from sal.deepnet.layers import SGD, BatchNorm, Conv2d, Linear, MaxPool2, SoftmaxCrossEntropy
@@ -451,3 +452,38 @@ def test_bad_parameters_name_key_and_allowed_values():
         train(quick("sgd"))
     with pytest.raises(ValueError, match="unknown \\['lr_decay'\\]"):
         train({**quick("bp"), "lr_decay": 0.1})
+
+
+def _fake_run(dataset, method, seed, accuracy, n_in):
+    """A stored-run lookalike: constant test accuracy, angles falling from 90° (no training needed)."""
+    epochs = np.arange(1, 7)
+    layers = ["fc1", "fc2", "fc3"]
+    angle = np.linspace(80, 20, epochs.size)[:, None] * np.ones(3)
+    data = {"train_accuracy": ("epoch", np.full(epochs.size, accuracy)),
+            "test_accuracy": ("epoch", np.full(epochs.size, accuracy)),
+            "test_loss": ("epoch", np.full(epochs.size, 0.5)),
+            "angle": (("epoch", "layer"), angle), "initial_angle": ("layer", np.full(3, 90.0))}
+    coords = {"epoch": epochs, "layer": layers, "layer_size_in": ("layer", [n_in, 384, 192]),
+              "layer_size_out": ("layer", [384, 192, 10])}
+    return xr.Dataset(data, coords=coords, attrs=provenance("deepnet.train", {"dataset": dataset, "method": method,
+                                                                              "seed": seed}, seed))
+
+
+def test_fig8_summary_and_table_keep_methods_and_datasets_apart():
+    """Two data sets with different fc1 sizes stack; the table's cells are each method's own mean ± std."""
+    from sal.deepnet.experiments import training_summary
+    from sal.plotting.deepnet import fig8, fig8_table
+
+    accuracy = {("svhn", "bp"): (90, 92), ("svhn", "sal"): (88, 86),
+                ("fashion_mnist", "bp"): (91, 91), ("fashion_mnist", "sal"): (80, 84)}
+    runs = {(d, m, s): _fake_run(d, m, s, acc[s], 1600 if d == "svhn" else 1024)
+            for (d, m), acc in accuracy.items() for s in (0, 1)}
+    summary = training_summary(runs)
+    _, table = fig8_table(summary)
+    cells = {(r.method, r.dataset): (r.accuracy_mean, r.accuracy_std) for r in table.itertuples()}
+    for key, acc in accuracy.items():
+        assert cells[key[::-1]] == pytest.approx((np.mean(acc), np.std(acc)))
+    fig, numbers = fig8(summary)
+    assert list(numbers["dataset"].unique()) == ["svhn", "fashion_mnist"]  # config order, curves of the first
+    curve = numbers[(numbers.method == "sal") & (numbers.quantity == "test_accuracy")]
+    assert set(curve["dataset"]) == {"svhn"} and curve["value"].tolist() == pytest.approx([87] * 6)

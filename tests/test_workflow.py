@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ["fig2c_stdd", "fig2d_weight_evolution", "fig2e_phase_plane", "fig11_psp_shapes", "fig12_proof",
            "figS1_stdd_vs_simulation", "fig4_synaptic_noise", "fig5_plasticity_noise", "figS2_kolen_pollack", "fig10_dales_law",
-           "fig6_microcircuit", "figS3_microcircuit_scaling", "fig7_weight_scatter", "fig8_cnn_training",
+           "fig6_microcircuit", "figS3_microcircuit_scaling", "fig7_weight_scatter", "fig8_cnn_training", "fig8_methods_datasets",
            "fig9_salnet"]
 
 pytestmark = pytest.mark.slow
@@ -72,7 +72,7 @@ def test_bad_config_fails_before_any_job(workdir):
 
 def test_headline_table_lists_every_family(workdir):
     table = (workdir / "results/tables/headline_numbers.csv").read_text()
-    for fig in ("fig 2c", "fig 2d", "fig 12", "fig 4", "fig 5", "fig 6"):
+    for fig in ("fig 2c", "fig 2d", "fig 12", "fig 4", "fig 5", "fig 6", "fig 7", "fig 8"):
         assert fig in table
     rows = [line.split(",") for line in table.strip().splitlines()[1:]]
     assert all(r[2] not in ("", "nan", "inf") for r in rows)

@@ -5,7 +5,9 @@ from sal.deepnet.experiments import run_params as deepnet_run_params
 DN = config["deepnet"]
 DEEPNET_CODE = code_version("deepnet", *SHARED_CODE)
 F8 = DN["fig8"]
-F8_RUNS = [(m, s) for m in F8["methods"] for s in F8["seeds"]]
+F8_RUNS = [
+    (d, m, s) for d in F8["datasets"] for m in F8["methods"] for s in F8["seeds"]
+]
 F9 = DN["fig9"]
 F9_RUNS = [(e, s) for e in F9["etas"] for s in F9["seeds"]]
 
@@ -81,18 +83,15 @@ rule deepnet_salnet:
 
 rule deepnet_training_summary:
     input:
-        [
-            f"results/deepnet/training/{F8['dataset']}/{m}/seed~{s}.nc"
-            for m, s in F8_RUNS
-        ],
+        [f"results/deepnet/training/{d}/{m}/seed~{s}.nc" for d, m, s in F8_RUNS],
     output:
-        f"results/deepnet/training/{F8['dataset']}/summary.nc",
+        "results/deepnet/training/summary.nc",
     log:
         "logs/deepnet/training/summary.log",
     params:
         family="deepnet",
         experiment="training",
-        labels=[[m, s] for m, s in F8_RUNS],
+        labels=[[d, m, s] for d, m, s in F8_RUNS],
         options={},
         code=DEEPNET_CODE,
     script:
@@ -120,9 +119,8 @@ DEEPNET_FIGURES = {
     "fig7_weight_scatter": {
         "weight_scatter": f"results/deepnet/weight_scatter/seed~{DN['fig7']['seed']}.nc"
     },
-    "fig8_cnn_training": {
-        "training": f"results/deepnet/training/{F8['dataset']}/summary.nc"
-    },
+    "fig8_cnn_training": {"training": "results/deepnet/training/summary.nc"},
+    "fig8_methods_datasets": {"training": "results/deepnet/training/summary.nc"},
     "fig9_salnet": {"salnet": "results/deepnet/salnet/summary.nc"},
 }
 
@@ -155,7 +153,7 @@ ALL_FIGURES += [f for stem in DEEPNET_FIGURES for f in figure_files(stem)]
 FIGURE_TARGETS.update(
     {
         "fig7": ["fig7_weight_scatter"],
-        "fig8": ["fig8_cnn_training"],
+        "fig8": ["fig8_cnn_training", "fig8_methods_datasets"],
         "fig9": ["fig9_salnet"],
         "deepnet": list(DEEPNET_FIGURES),
     }

@@ -5,6 +5,8 @@ HEADLINE_INPUTS = {
     "weight_evolution": WE_SUMMARY,
     "proof": ANALYTIC_FILE.format(experiment="proof"),
     "teacher_student": "results/microcircuit/teacher_student/summary.nc",
+    **DEEPNET_FIGURES["fig7_weight_scatter"],
+    **DEEPNET_FIGURES["fig8_cnn_training"],
 }
 if {"syn_noise", "plast_noise"} <= set(SP.get("B", {}).get("scenarios", {})):
     HEADLINE_INPUTS.update(

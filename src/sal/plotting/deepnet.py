@@ -48,50 +48,99 @@ def fig7(weight_scatter):
     return fig, pd.DataFrame(rows, columns=["algorithm", "time_s", "angle_deg"])
 
 
+def final_accuracy(training):
+    """Per dataset, method and seed: test accuracy averaged over the last 5 epochs (the paper's bars)."""
+    acc = training["test_accuracy"]
+    require_finite("fig8 test accuracy", acc.values)
+    return acc.isel(epoch=slice(-5, None)).mean("epoch")
+
+
+DATASET_LABEL = {"digits": "digits 8×8 (reduced)", "fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10",
+                 "svhn": "SVHN"}
+
+
 def fig8(training):
-    """Test accuracy per epoch (mean ± std over seeds), W-B angle per FC layer, final accuracy per method."""
+    """First dataset: test accuracy per epoch (mean ± std over seeds) and the W-B angle per FC layer;
+    every dataset: final accuracy per method (mean ± std over seeds) with BP+FA dashed."""
     ds = training
+    datasets = list(ds["dataset"].values)
+    first = ds.sel(dataset=datasets[0])
     methods = [m for m in METHOD if m in ds["method"].values]
     epochs = ds["epoch"].values
     layers = list(ds["layer"].values)
+    final = final_accuracy(ds)
     rows = []
     with style():
-        fig, axes = plt.subplots(1, 2 + len(layers), figsize=(2.1 * (2 + len(layers)), 2.4), layout="constrained")
+        width = 2.1 * (1 + len(layers)) + 0.9 * len(datasets) + 1.2
+        fig, axes = plt.subplots(1, 2 + len(layers), figsize=(width, 2.5), layout="constrained",
+                                 width_ratios=[2.1] * (1 + len(layers)) + [0.9 * len(datasets) + 1.2])
+        acc_ax, bar_ax, angle_axes = axes[0], axes[-1], axes[1:-1]
         for m in methods:
             label, colour = METHOD[m]
-            acc = ds["test_accuracy"].sel({"method": m}).values  # (seed, epoch)
-            require_finite(f"fig8 accuracy {m}", acc)
-            axes[0].plot(epochs, acc.mean(0), color=colour, label=label)
-            axes[0].fill_between(epochs, acc.mean(0) - acc.std(0), acc.mean(0) + acc.std(0), color=colour,
-                                 alpha=0.15, lw=0)
-            for k, layer in enumerate(layers):
-                angle = ds["angle"].sel({"method": m, "layer": layer}).values
-                init = ds["initial_angle"].sel({"method": m, "layer": layer}).values[:, None]
+            acc = first["test_accuracy"].sel({"method": m}).values  # (seed, epoch)
+            acc_ax.plot(epochs, acc.mean(0), color=colour, label=label)
+            acc_ax.fill_between(epochs, acc.mean(0) - acc.std(0), acc.mean(0) + acc.std(0), color=colour,
+                                alpha=0.15, lw=0)
+            rows += [(datasets[0], m, "test_accuracy", int(e), v) for e, v in zip(epochs, acc.mean(0))]
+            for ax, layer in zip(angle_axes, layers):
+                angle = first["angle"].sel({"method": m, "layer": layer}).values
+                require_finite(f"fig8 angle {m} {layer}", angle)
+                init = first["initial_angle"].sel({"method": m, "layer": layer}).values[:, None]
                 a = np.concatenate([init, angle], axis=1).mean(0)
-                axes[2 + k].plot(np.r_[0, epochs], a, color=colour, label=label)
-                rows += [(m, layer, int(e), v) for e, v in zip(np.r_[0, epochs], a)]
-            final = acc[:, -5:].mean(1)
-            axes[1].bar(methods.index(m), final.mean(), yerr=final.std(), color=colour, capsize=2)
-            rows.append((m, "final_test_accuracy", -1, float(final.mean())))
+                ax.plot(np.r_[0, epochs], a, color=colour, label=label)
+                rows += [(datasets[0], m, f"angle_{layer}", int(e), v) for e, v in zip(np.r_[0, epochs], a)]
+        step = 1.0 / (len(methods) + 1)
+        for j, m in enumerate(methods):
+            label, colour = METHOD[m]
+            x = np.arange(len(datasets)) + (j - (len(methods) - 1) / 2) * step
+            f = final.sel({"method": m, "dataset": datasets})  # (dataset, seed)
+            bar_ax.bar(x, f.mean("seed"), step, yerr=f.std("seed"), color=colour, capsize=1.5, label=label)
+            rows += [(d, m, "final_test_accuracy", -1, float(v)) for d, v in zip(datasets, f.mean("seed").values)]
         if "bp_fa" in methods:
-            bpfa = ds["test_accuracy"].sel({"method": "bp_fa"}).values[:, -5:].mean()
-            axes[1].axhline(bpfa, color="0.5", ls="--", lw=0.8)
-        axes[0].set_xlabel("epoch")
-        axes[0].set_ylabel("test accuracy [%]")
-        axes[0].legend(fontsize=5.5, ncols=2)
-        axes[1].set_xticks(range(len(methods)))
-        axes[1].set_xticklabels([METHOD[m][0] for m in methods], rotation=60, fontsize=6)
-        lo = min(float(ds["test_accuracy"].isel(epoch=-1).min()) - 5, 90)
-        axes[1].set_ylim(max(lo, 0), 100)
-        axes[1].set_title("final (last 5 epochs)", loc="left")
-        for k, layer in enumerate(layers):
-            axes[2 + k].set_title(f"{layer}: angle(W, B)", loc="left")
-            axes[2 + k].set_xlabel("epoch")
-            axes[2 + k].set_ylim(-3, 100)
-        p = next(iter(parameters(ds)["runs"].values()))
-        fig.suptitle(f"Fig 8: CNN on {p['dataset']} ({ds.sizes['seed']} seeds, {len(epochs)} epochs"
-                     f"{', reduced network' if p['dataset'] == 'digits' else ''})", fontsize=8)
-    return fig, pd.DataFrame(rows, columns=["method", "quantity", "epoch", "value"])
+            for k, d in enumerate(datasets):
+                bar_ax.hlines(float(final.sel({"method": "bp_fa", "dataset": d}).mean()), k - 0.5, k + 0.5, color="0.3",
+                              ls="--", lw=0.8)
+        acc_ax.set_xlabel("epoch")
+        acc_ax.set_ylabel("test accuracy [%]")
+        acc_ax.set_title(DATASET_LABEL[datasets[0]], loc="left")
+        acc_ax.legend(fontsize=5.5, ncols=2)
+        for ax, layer in zip(angle_axes, layers):
+            ax.set_title(f"{layer}: angle(W, B)", loc="left")
+            ax.set_xlabel("epoch")
+            ax.set_ylabel("angle [deg]")
+            ax.set_ylim(-3, 100)
+        bar_ax.set_xticks(range(len(datasets)))
+        bar_ax.set_xticklabels([DATASET_LABEL[d].split(" ")[0] for d in datasets], fontsize=6)
+        low = float(final.min()) - 5
+        bar_ax.set_ylim(max(min(low, 90), 0), 100)
+        bar_ax.set_ylabel("final test accuracy [%]")
+        bar_ax.set_title("last 5 epochs; BP+FA dashed", loc="left")
+        reduced = ", digits: reduced network" if "digits" in datasets else ""
+        fig.suptitle(f"Fig 8: CNN training ({ds.sizes['seed']} seeds, {len(epochs)} epochs{reduced})", fontsize=8)
+    return fig, pd.DataFrame(rows, columns=["dataset", "method", "quantity", "epoch", "value"])
+
+
+def fig8_table(training):
+    """The methods × datasets table of fig 8: final test accuracy (last 5 epochs), mean ± std over seeds."""
+    datasets = list(training["dataset"].values)
+    methods = [m for m in METHOD if m in training["method"].values]
+    final = final_accuracy(training)
+    rows, cells = [], []
+    for m in methods:
+        f = final.sel({"method": m})  # not sel(method=...): that is sel's own keyword
+        cells.append([f"{float(f.sel(dataset=d).mean()):.1f} ± {float(f.sel(dataset=d).std()):.1f}" for d in datasets])
+        rows += [(m, d, float(f.sel(dataset=d).mean()), float(f.sel(dataset=d).std()), training.sizes["seed"])
+                 for d in datasets]
+    with style():
+        fig, ax = plt.subplots(figsize=(1.3 + 1.3 * len(datasets), 0.35 + 0.22 * (len(methods) + 1)))
+        ax.axis("off")
+        table = ax.table(cellText=cells, rowLabels=[METHOD[m][0] for m in methods],
+                         colLabels=[DATASET_LABEL[d] for d in datasets], loc="center", cellLoc="center")
+        table.auto_set_font_size(False)
+        table.set_fontsize(7)
+        ax.set_title(f"Fig 8 table: final test accuracy [%] (last 5 epochs; mean ± std over "
+                     f"{training.sizes['seed']} seeds)", fontsize=7)
+    return fig, pd.DataFrame(rows, columns=["method", "dataset", "accuracy_mean", "accuracy_std", "seeds"])
 
 
 def fig9(salnet):
@@ -120,4 +169,5 @@ def fig9(salnet):
     return fig, pd.DataFrame(rows, columns=["layer", "eta", "time_s", "angle_deg"])
 
 
-FIGURES = {"fig7_weight_scatter": fig7, "fig8_cnn_training": fig8, "fig9_salnet": fig9}
+FIGURES = {"fig7_weight_scatter": fig7, "fig8_cnn_training": fig8, "fig8_methods_datasets": fig8_table,
+           "fig9_salnet": fig9}
