@@ -109,3 +109,32 @@ def test_killed_run_leaves_no_partial_results_and_resumes(tmp_path):
     run = subprocess.run(cmd + ["--rerun-incomplete"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     assert (tmp_path / "results/figures/fig2d_weight_evolution.png").stat().st_size > 100
+
+
+FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist (CI installs it)
+
+
+@pytest.mark.skipif(not FASHION_MNIST.is_dir(), reason="dataset-fashion-mnist not installed")
+def test_paper_config_fashion_mnist_part_runs(tmp_path):
+    """The paper config's fig-8 part on Fashion-MNIST: paper network, SAL sleep phase, one epoch, offline."""
+    shutil.copy(ROOT / "Snakefile", tmp_path)
+    shutil.copytree(ROOT / "workflow", tmp_path / "workflow")
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    documented = [sys.executable, "-m", "snakemake", "-n", "--configfile", "config/paper.yaml", "--config",
+                  "deepnet={fig8: {datasets: [fashion_mnist]}}", "--", "fig8"]  # README / config/README.md
+    run = subprocess.run(documented, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-4000:]
+    assert "deepnet_train                    35" in run.stdout and "cifar10" not in run.stdout
+    (tmp_path / "one_run.yaml").write_text(
+        "deepnet:\n  fig8: {datasets: [fashion_mnist], methods: [sal], seeds: [0], epochs: 1}\n")
+    target = "results/deepnet/training/fashion_mnist/sal/seed~0.nc"
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config/paper.yaml", "one_run.yaml",
+           "--", target]
+    run = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=1200)
+    assert run.returncode == 0, run.stderr[-4000:]
+    from sal import store
+    ds = store.read(tmp_path / target)
+    params = store.parameters(ds)
+    assert params["dataset"] == "fashion_mnist" and params["network"]["channels"] == [64, 64]
+    assert float(ds["test_accuracy"][-1]) > 70  # one epoch of the paper network on Fashion-MNIST
+    assert (ds["angle_after_phase"].isel(epoch=0) < ds["initial_angle"]).all()  # the sleep phase aligned B
