@@ -114,7 +114,7 @@ def fig8(training):
         low = float(final.min()) - 5
         bar_ax.set_ylim(max(min(low, 90), 0), 100)
         bar_ax.set_ylabel("final test accuracy [%]")
-        bar_ax.set_title("last 5 epochs; BP+FA dashed", loc="left")
+        bar_ax.set_title("last 5 epochs (- - BP+FA)", loc="left", fontsize=7)
         reduced = ", digits: reduced network" if "digits" in datasets else ""
         fig.suptitle(f"Fig 8: CNN training ({ds.sizes['seed']} seeds, {len(epochs)} epochs{reduced})", fontsize=8)
     return fig, pd.DataFrame(rows, columns=["dataset", "method", "quantity", "epoch", "value"])
