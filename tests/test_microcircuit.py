@@ -47,7 +47,7 @@ def test_paper_params_official_seeds(condition, seeds):
     p = paper_params(condition, 0)
     assert p["teacher_steps_per_pattern"] == (20_000 if condition == "sal" else 200_000)
     assert p["epochs"] * (p["patterns_per_epoch"] + len(p["inputs_validation"])) * p["steps_per_pattern"] == 78_000_000
-    assert (p["lr_w10"], p["lr_w21"], p["lr_b"]) == (0.2, 0.003, 0.001 if condition == "sal" else 0.0)
+    assert (p["lr_forward"], p["lr_b"]) == ([0.2, 0.003], 0.001 if condition == "sal" else 0.0)
     with pytest.raises(ValueError, match="run_index"):
         paper_params(condition, 20)
 
@@ -59,6 +59,18 @@ def test_invalid_parameters_name_the_key():
         run(short("fa", lr_b=0.001))
     with pytest.raises(ValueError, match="'inputs_training'"):
         run(short("sal", dims=[2, 1, 1]))
+    with pytest.raises(ValueError, match="'dims'"):
+        run(short("sal", dims=[1, 1]))
+    with pytest.raises(ValueError, match="'lr_forward'.*W10, W21, W32"):
+        run(short("sal", dims=[1, 1, 1, 1]))  # one learning rate per forward weight
+    with pytest.raises(ValueError, match="'teacher_forward'"):
+        run(short("sal", dims=[1, 1, 1, 1], lr_forward=[0.2, 0.2, 0.003]))
+    with pytest.raises(ValueError, match="'teacher_backward'"):
+        run(short("sal", dims=[1, 1, 1, 1], lr_forward=[0.2, 0.2, 0.003], teacher_forward=[2.0, 2.0, 2.0]))
+    with pytest.raises(ValueError, match="'lr_w10'.*'lr_forward'"):
+        run(short("sal", lr_w10=0.1))  # renamed key: refused, not silently ignored
+    with pytest.raises(ValueError, match="unknown microcircuit parameters \\['lr_typo'\\]"):
+        run(short("sal", lr_typo=0.1))
 
 
 def test_initial_weights_and_schedule_follow_the_official_draw_order():
@@ -66,7 +78,7 @@ def test_initial_weights_and_schedule_follow_the_official_draw_order():
     rng = np.random.default_rng(p["weights_init_seed"])
     expected = [rng.uniform(-3, 3, size=(1, 1)) for _ in range(3)]  # W10, B, W21 in this order
     w = initial_weights(p)
-    np.testing.assert_array_equal([w["W10"], w["B"], w["W21"]], expected)
+    np.testing.assert_array_equal([w["W10"], w["B1"], w["W21"]], expected)
     rng = np.random.default_rng(p["training_seed"])
     first_two = [rng.choice(8, 20) for _ in range(2)]
     np.testing.assert_array_equal(pattern_schedule({**p, "epochs": 2}), first_two)
@@ -84,7 +96,7 @@ def test_on_fraction_is_sigma_of_a_constant_potential():
     x = np.array([-1.5, 0.3, 2.0])
     p = {**paper_params("sal"), "dims": [3, 1, 1], "bias_hidden": 0.5, "bias_output": -1.2,
          "inputs_training": [x.tolist()], "inputs_validation": [x.tolist()]}
-    net = Microcircuit(p, {"W10": 0.0, "W21": 0.0, "B": 0.0}, generator(11))
+    net = Microcircuit(p, {"W10": 0.0, "W21": 0.0, "B1": 0.0}, generator(11))
     rec = net.present(x[None, :], 0.0, False, VALIDATION, steps, raster=[True])
     u = np.concatenate([x, [0.5, -1.2, -1.2]])
     for i, u_i in enumerate(u):
@@ -104,7 +116,7 @@ def test_nudging_pulls_the_output_mean_to_the_target(lambda_nudge):
     (1 - lambda)(b_o + mean v) + lambda y, i.e. exactly y for lambda = 1 (spec §2)."""
     p = {**paper_params("sal"), "lambda_nudge": lambda_nudge}
     w21, y = 0.5, 1.0
-    net = Microcircuit(p, {"W10": 1.0, "W21": w21, "B": 0.3}, generator(5))
+    net = Microcircuit(p, {"W10": 1.0, "W21": w21, "B1": 0.3}, generator(5))
     rec = net.present([[0.8], [-0.8]], y, True, VALIDATION, 200_000)
     z_h = rec["spike_count"][:, 1] * p["tau_ref"] / 200_000  # mean hidden state
     expected = (1 - lambda_nudge) * (p["bias_output"] + w21 * z_h) + lambda_nudge * y
@@ -120,7 +132,7 @@ def test_nudge_lags_by_the_2000_step_sliding_mean():
     between high and low patterns it differs by (v_hi - v_lo)/2 (0 if the nudge used v itself)."""
     p = {**paper_params("sal"), "lambda_nudge": 1.0}
     w21, steps = 2.0, 4000
-    net = Microcircuit(p, {"W10": 3.0, "W21": w21, "B": 0.0}, generator(8))
+    net = Microcircuit(p, {"W10": 3.0, "W21": w21, "B1": 0.0}, generator(8))
     net.present([[3.0]], 0.5, True, VALIDATION, steps)  # start from a high pattern
     rec = net.present(np.tile([[-3.0], [3.0]], (40, 1)), 0.5, True, VALIDATION, steps)
     d = rec["u_output"][:, 0] - rec["u_output_after_lag"][:, 0]
@@ -178,30 +190,30 @@ def test_teacher_targets_match_the_exact_chain_and_are_reproducible():
 def test_self_predicting_state_holds_after_every_plastic_step():
     """One-step patterns record the weights after every step: W_IP = W21 and W_PI = -B always
     outside symmetrization, and the interneuron pathway is off (u_i = b_i) during symmetrization."""
-    p = {**paper_params("sal"), "learning_lag": 0, "lr_w21": 0.05}
-    net = Microcircuit(p, {"W10": 2.0, "W21": -1.0, "B": 0.5}, generator(2))
+    p = {**paper_params("sal"), "learning_lag": 0, "lr_forward": [0.2, 0.05]}
+    net = Microcircuit(p, {"W10": 2.0, "W21": -1.0, "B1": 0.5}, generator(2))
     rec = net.present(np.full((5000, 1), 1.5), 0.8, True, TRAINING, 1)
     assert np.count_nonzero(np.diff(rec["W21"].ravel())) > 50  # W21 did learn
-    np.testing.assert_array_equal(rec["W_IP"], rec["W21"])
-    np.testing.assert_array_equal(rec["W_PI"], -rec["B"])
+    np.testing.assert_array_equal(rec["W_IP1"], rec["W21"])
+    np.testing.assert_array_equal(rec["W_PI1"], -rec["B1"])
     symm = net.present(np.full((20, 1), 1.5), 0.8, True, SYMMETRIZATION, 2000)
-    assert not np.array_equal(symm["B"][0], symm["B"][-1])  # SAL changed B
-    np.testing.assert_array_equal(symm["u_interneuron"], p["bias_output"])
-    np.testing.assert_array_equal(symm["W_IP"], symm["W21"])
-    np.testing.assert_array_equal(symm["W_PI"], -symm["B"])
+    assert not np.array_equal(symm["B1"][0], symm["B1"][-1])  # SAL changed B
+    np.testing.assert_array_equal(symm["u_interneuron1"], p["bias_output"])
+    np.testing.assert_array_equal(symm["W_IP1"], symm["W21"])
+    np.testing.assert_array_equal(symm["W_PI1"], -symm["B1"])
 
 
 def test_bp_keeps_b_equal_to_w21_transposed(short_runs):
     ds = short_runs["bp"]
-    np.testing.assert_array_equal(ds["B"].values, np.swapaxes(ds["W21"].values, 1, 2))
-    np.testing.assert_array_equal(ds["B_init"].values, ds["W21_init"].values.T)
-    assert np.ptp(ds["B"].values) > 0.01  # B moved with W21
+    np.testing.assert_array_equal(ds["B1"].values, np.swapaxes(ds["W21"].values, 1, 2))
+    np.testing.assert_array_equal(ds["B1_init"].values, ds["W21_init"].values.T)
+    assert np.ptp(ds["B1"].values) > 0.01  # B moved with W21
     assert np.all(ds["alignment_angle"].values == 0.0)
 
 
 def test_fa_never_changes_b(short_runs):
     ds = short_runs["fa"]
-    np.testing.assert_array_equal(ds["B"].values, np.broadcast_to(ds["B_init"].values, ds["B"].shape))
+    np.testing.assert_array_equal(ds["B1"].values, np.broadcast_to(ds["B1_init"].values, ds["B1"].shape))
     assert np.ptp(ds["W21"].values) > 0.01
 
 
@@ -209,9 +221,9 @@ def test_fa_never_changes_b(short_runs):
 def test_sal_drives_b_to_the_sign_of_w21(w21):
     """Symmetrization patterns only (W21 fixed): from B = -W21, SAL's STDP moves B through zero."""
     p = paper_params("sal")
-    net = Microcircuit(p, {"W10": 2.0, "W21": w21, "B": -w21}, generator(3))
+    net = Microcircuit(p, {"W10": 2.0, "W21": w21, "B1": -w21}, generator(3))
     rec = net.present(np.tile(p["inputs_training"], 4)[:, None], 0.3, True, SYMMETRIZATION, 20_000)
-    b = rec["B"].ravel()
+    b = rec["B1"].ravel()
     assert np.all(rec["W21"] == w21)
     assert np.sign(b[-1]) == np.sign(w21) and abs(b[-1]) > 0.2
     assert np.sign(b[7] - b[0]) == np.sign(w21)  # the early drift already points toward W21
@@ -220,11 +232,12 @@ def test_sal_drives_b_to_the_sign_of_w21(w21):
 def test_sal_run_learns_the_sign_of_b():
     """Official run 17 of SAL starts with B < 0 < W21; within 3 epochs B has W21's sign."""
     ds = run({**paper_params("sal", 17), "epochs": 3})
-    assert ds["B_init"].item() < 0 < ds["W21_init"].item()
-    assert ds["B"].values[-1].item() > 0 and ds["W21"].values[-1].item() > 0
-    assert ds["alignment_angle"].values[0] == 180.0 and ds["alignment_angle"].values[-1] == 0.0
+    assert ds["B1_init"].item() < 0 < ds["W21_init"].item()
+    assert ds["B1"].values[-1].item() > 0 and ds["W21"].values[-1].item() > 0
+    assert ds["alignment_angle"].values[0, 0] == 180.0 and ds["alignment_angle"].values[-1, 0] == 0.0
+    assert ds["alignment_angle_per_epoch"].values[-1, 0] == 0.0
     symm = ds["symmetrization"].values
-    b = ds["B"].values.ravel()
+    b = ds["B1"].values.ravel()
     assert np.all(np.diff(b)[~symm[1:]] == 0)  # B learns only in symmetrization patterns
 
 
@@ -262,7 +275,8 @@ def test_run_records_and_validation_loss(short_runs):
         assert t.min() >= start and t.max() < start + 5000
         np.testing.assert_allclose(np.bincount(ids, minlength=4) * 10 / 5000,
                                       [ds[f"rate_{n}"].values[pat, 0] for n in
-                                       ("input", "hidden", "interneuron", "output")])
+                                       ("input", "hidden1", "interneuron1", "output")])
+    assert ds["neuron_population"].values.tolist() == ["input", "hidden1", "interneuron1", "output"]
 
 
 def test_general_dims_run_with_finite_outputs():
@@ -272,9 +286,9 @@ def test_general_dims_run_with_finite_outputs():
               symmetrization_per_epoch=2)
     ds = run(p)
     n_pat = 2 * (6 + 3)
-    assert ds["W10"].shape == (n_pat, 3, 2) and ds["W21"].shape == (n_pat, 2, 3) and ds["B"].shape == (n_pat, 3, 2)
+    assert ds["W10"].shape == (n_pat, 3, 2) and ds["W21"].shape == (n_pat, 2, 3) and ds["B1"].shape == (n_pat, 3, 2)
     assert ds["y_training"].shape == (5, 2) and ds["validation_loss"].shape == (2,)
-    assert ds["rate_interneuron"].shape == (n_pat, 2)
+    assert ds["rate_interneuron1"].shape == (n_pat, 2)
     for name in ds.data_vars:
         if ds[name].dtype.kind == "f":
             assert np.all(np.isfinite(ds[name].values)), name
@@ -301,6 +315,128 @@ def test_sal_aligns_feedback_in_a_wider_circuit():
     angles = {}
     for cond in ("sal", "fa"):
         ds = run(run_params(config, "scaling_run", condition=cond, run=0, width="4x6x4"))
-        angles[cond] = ds["alignment_angle"].values
+        angles[cond] = ds["alignment_angle"].values[:, 0]
     assert angles["sal"][-1] < angles["sal"][0] - 20
     assert angles["fa"][-1] > 60
+
+
+# --------------------------------------------------------------------------- deeper circuits
+def deep(condition, run_index=0, dims=(3, 4, 4, 2), **override):
+    """A random-teacher task with two hidden layers (the scaling study's parameters), shrunk."""
+    from sal.microcircuit.experiments import scaling_params
+
+    return {**scaling_params(condition, run_index, list(dims), 2, 1000), "steps_per_pattern": 5000,
+            "teacher_steps_per_pattern": 5000, **override}
+
+
+@pytest.fixture(scope="module")
+def deep_runs():
+    return {c: run(deep(c)) for c in ("sal", "bp", "fa")}
+
+
+def test_two_hidden_layer_circuit_runs(deep_runs):
+    ds = deep_runs["sal"]
+    n_pat = 2 * 26
+    shapes = {"W10": (4, 3), "W21": (4, 4), "W32": (2, 4), "B1": (4, 4), "B2": (4, 2), "W_IP1": (4, 4),
+              "W_PI1": (4, 4), "W_IP2": (2, 4), "W_PI2": (4, 2), "u_hidden1": (4,), "u_hidden2": (4,),
+              "v_apical2": (4,), "u_interneuron1": (4,), "u_interneuron2": (2,), "u_output": (2,)}
+    for name, shape in shapes.items():
+        assert ds[name].shape == (n_pat, *shape), name
+    assert ds["W32"].dims == ("pattern", "output", "hidden2") and ds["B1"].dims == ("pattern", "hidden1", "hidden2")
+    assert ds["alignment_angle"].shape == (n_pat, 2) and ds["alignment_angle_per_epoch"].shape == (2, 2)
+    assert ds["hidden_layer"].values.tolist() == [1, 2]
+    # draw order and neuron ids: input, hidden 1, interneurons 1, hidden 2, interneurons 2, output
+    pops = (["input"] * 3 + ["hidden1"] * 4 + ["interneuron1"] * 4 + ["hidden2"] * 4 + ["interneuron2"] * 2
+            + ["output"] * 2)
+    assert ds["neuron_population"].values.tolist() == pops
+    for name in ds.data_vars:
+        if ds[name].dtype.kind == "f":
+            assert np.all(np.isfinite(ds[name].values)), name
+    for name in ("W10", "W21", "W32"):  # every forward weight learns
+        assert np.abs(ds[name].values[-1] - ds[f"{name}_init"].values).max() > 1e-3, name
+    np.testing.assert_array_equal(ds["alignment_angle_per_epoch"].values, ds["alignment_angle"].values[[25, 51]])
+
+
+def test_initial_weights_of_a_deep_circuit_follow_the_layer_order():
+    p = deep("sal", dims=(2, 3, 4, 5, 2))
+    rng = np.random.default_rng(p["weights_init_seed"])
+    shapes = {"W10": (3, 2), "B1": (3, 4), "W21": (4, 3), "B2": (4, 5), "W32": (5, 4), "B3": (5, 2), "W43": (2, 5)}
+    w = initial_weights(p)
+    assert list(w) == list(shapes)  # drawn in this order
+    for name, shape in shapes.items():
+        np.testing.assert_array_equal(w[name], rng.uniform(-1, 1, size=shape), err_msg=name)
+
+
+def test_bp_keeps_every_b_equal_to_the_transposed_forward_weights(deep_runs):
+    ds = deep_runs["bp"]
+    for b, w in (("B1", "W21"), ("B2", "W32")):
+        np.testing.assert_array_equal(ds[b].values, np.swapaxes(ds[w].values, 1, 2), err_msg=b)
+        np.testing.assert_array_equal(ds[f"{b}_init"].values, ds[f"{w}_init"].values.T)
+        assert np.abs(ds[b].values[-1] - ds[f"{b}_init"].values).max() > 1e-3  # B moved with W
+    assert np.all(ds["alignment_angle"].values < 1e-5)
+
+
+def test_fa_never_changes_any_b(deep_runs):
+    ds = deep_runs["fa"]
+    for b in ("B1", "B2"):
+        np.testing.assert_array_equal(ds[b].values, np.broadcast_to(ds[f"{b}_init"].values, ds[b].shape), err_msg=b)
+    assert np.ptp(ds["W32"].values) > 0.01 and np.ptp(ds["W21"].values) > 0.005
+
+
+def test_self_predicting_state_holds_in_every_layer():
+    """One-step patterns in a [2, 3, 3, 2] circuit: W_IP_l = W_{l+1,l} and W_PI_l = -B_l after every
+    plastic step for both hidden layers; in symmetrization the interneurons sit at the bias of the layer
+    above (hidden for layer 1, output for layer 2) and SAL changes both B."""
+    p = {**deep("sal", dims=(2, 3, 3, 2)), "learning_lag": 0, "lr_forward": [0.2, 0.2, 0.05],
+         "bias_hidden": -0.5, "bias_output": -1.5}
+    net = Microcircuit(p, initial_weights(p), generator(2))
+    rec = net.present(np.full((5000, 2), 1.5), 0.8, True, TRAINING, 1)
+    for l, w in ((1, "W21"), (2, "W32")):
+        assert np.count_nonzero(np.diff(rec[w][:, 0, 0])) > 20, w  # W learned
+        np.testing.assert_array_equal(rec[f"W_IP{l}"], rec[w])
+        np.testing.assert_array_equal(rec[f"W_PI{l}"], -rec[f"B{l}"])
+    symm = net.present(np.full((10, 2), 1.5), 0.8, True, SYMMETRIZATION, 2000)
+    np.testing.assert_array_equal(symm["u_interneuron1"], p["bias_hidden"])
+    np.testing.assert_array_equal(symm["u_interneuron2"], p["bias_output"])
+    for l, w in ((1, "W21"), (2, "W32")):
+        assert not np.array_equal(symm[f"B{l}"][0], symm[f"B{l}"][-1])
+        np.testing.assert_array_equal(symm[f"W_IP{l}"], symm[w])
+        np.testing.assert_array_equal(symm[f"W_PI{l}"], -symm[f"B{l}"])
+
+
+def test_sal_aligns_both_hidden_layers_of_a_deep_circuit():
+    """[5, 10, 10, 5], 3 epochs of the scaling protocol: SAL's STDP rotates B1 toward W21ᵀ and B2 toward
+    W32ᵀ from about 90° (random), and changes every B only in symmetrization patterns."""
+    from sal.microcircuit.experiments import run_params
+
+    ds = run(run_params({"scaling": {"epochs": 3, "teacher_seed": 1000}}, "scaling_run", condition="sal", run=0,
+                        width="5x10x10x5"))
+    start, end = ds["alignment_angle"].values[0], ds["alignment_angle_per_epoch"].values[-1]
+    assert np.all(np.abs(start - 90) < 15)
+    assert np.all(end < start - 30), (start, end)  # both layers, the upper one included
+    symm = ds["symmetrization"].values
+    for b in ("B1", "B2"):
+        change = np.abs(np.diff(ds[b].values, axis=0)).reshape(len(symm) - 1, -1).max(axis=1)
+        assert np.all(change[~symm[1:]] == 0) and np.all(change[symm[1:]] > 0), b
+
+
+def test_deep_run_is_bitwise_reproducible(deep_runs):
+    a = deep_runs["sal"]
+    b = run(deep("sal"))
+    for name in a.variables:
+        np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
+    c = run({**deep("sal"), "poisson_seed": 1})
+    assert not np.array_equal(a["W32"].values, c["W32"].values)
+
+
+def test_scaling_summary_stacks_circuits_of_different_depth(deep_runs):
+    from sal.microcircuit.experiments import scaling_summary
+
+    shallow = run(deep("sal", dims=(3, 4, 2)))
+    summary = scaling_summary({("3x4x2", "sal", 0): shallow, ("3x4x4x2", "sal", 0): deep_runs["sal"]})
+    angle = summary["alignment_angle"]
+    assert angle.dims == ("width", "condition", "run", "epoch", "hidden_layer")
+    np.testing.assert_array_equal(angle.sel(width="3x4x4x2", condition="sal", run=0).values,
+                                  deep_runs["sal"]["alignment_angle_per_epoch"].values)
+    assert np.all(np.isnan(angle.sel(width="3x4x2", hidden_layer=2).values))
+    assert np.all(np.isfinite(angle.sel(width="3x4x2", hidden_layer=1).values))

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import store
+from .microcircuit.analysis import final_pattern
 
 
 def _principle(stdd_examples, weight_evolution, proof):
@@ -52,7 +53,6 @@ def _sampling(syn_noise, plast_noise):
 def _microcircuit(teacher_student):
     ds = store.read(teacher_student, kind="microcircuit.teacher_student_summary")
     rows = []
-    final = ds.isel(pattern=-1)
     loss = ds["validation_loss"].isel(epoch=-1)
     for cond in ds["condition"].values:
         ok = int((loss.sel(condition=cond) < 0.01).sum())
@@ -60,10 +60,14 @@ def _microcircuit(teacher_student):
                      {"sal": "all", "bp": "all", "fa": "those whose random B has the sign of W21"}.get(cond, ""),
                      f"{ds.sizes['run']} runs"))
     if "sal" in ds["condition"].values:
-        b = final["B"].sel(condition="sal").values.reshape(ds.sizes["run"], -1)[:, 0]
-        w = final["W21"].sel(condition="sal").values.reshape(ds.sizes["run"], -1)[:, 0]
-        rows.append(("fig 6", "SAL: runs whose final B has the sign of W21",
-                     f"{int(np.sum(np.sign(b) == np.sign(w)))}/{ds.sizes['run']}", "all", f"{ds.sizes['run']} runs"))
+        sal = ds.sel(condition="sal")
+        for where, pattern in (("at fig 6c's read-out (first pattern of the last epoch)", final_pattern(ds)),
+                               ("at the end of the run", -1)):
+            at = sal.isel(pattern=pattern)
+            b = at["B1"].values.reshape(ds.sizes["run"], -1)[:, 0]
+            w = at["W21"].values.reshape(ds.sizes["run"], -1)[:, 0]
+            rows.append(("fig 6", f"SAL: runs whose B has the sign of W21 {where}",
+                         f"{int(np.sum(np.sign(b) == np.sign(w)))}/{ds.sizes['run']}", "all", f"{ds.sizes['run']} runs"))
     return rows
 
 

@@ -65,7 +65,7 @@ MCS_RUNS = [
 
 
 rule microcircuit_scaling_run:
-    """One run of the width study (beyond the paper)."""
+    """One run of the width and depth study (beyond the paper)."""
     output:
         "results/microcircuit/scaling/{width}/{condition}/run~{run}.nc",
     log:
@@ -74,7 +74,7 @@ rule microcircuit_scaling_run:
         "results/benchmarks/microcircuit/scaling/{width}/{condition}/run~{run}.tsv"
     wildcard_constraints:
         condition="sal|bp|fa",
-        width=r"\d+x\d+x\d+",
+        width=r"\d+x\d+(?:x\d+)+",
     threads: 1
     resources:
         mem_mb=1000,

@@ -30,7 +30,7 @@ rule headline_numbers:
     log:
         "logs/headline_numbers.log",
     params:
-        code=code_version("headline.py", "store.py"),
+        code=code_version("headline.py", "store.py", "microcircuit/analysis.py"),
     script:
         "../scripts/headline.py"
 

@@ -1,4 +1,4 @@
-"""Alignment metric of the feedback weights (spec microcircuit §6)."""
+"""Alignment metric of the feedback weights (spec microcircuit §6) and the read-out point of fig 6c."""
 
 from __future__ import annotations
 
@@ -21,3 +21,10 @@ def alignment_angle(b, w21) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         cosine = np.where(norm > 0, dot / norm, np.nan)
     return np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
+
+
+def final_pattern(ds) -> int:
+    """Index of the pattern whose weights fig 6c shows as "final": the first pattern of the last epoch,
+    as the official notebook reads them (B there is the value after the previous epoch's symmetrization;
+    the official W10, W21 are means over that pattern, ours its end values)."""
+    return int(np.flatnonzero(ds["pattern_epoch"].values == ds["pattern_epoch"].values[-1])[0])

@@ -4,6 +4,10 @@ The teacher (fixed weights) is simulated once over the training and validation i
 targets; the student then learns for ``epochs`` epochs of ``patterns_per_epoch`` training patterns
 (the last ``symmetrization_per_epoch`` of them are symmetrization patterns) followed by the validation
 patterns in fixed order, with nudging in every pattern. Seeds and draw orders are the official ones.
+
+Circuits of any depth [n0, n1, ..., nL] (see ``model``); the run Dataset names the forward weights
+W10, W21, ..., W_{L,L-1}, the feedback into hidden layer l B<l>, the interneuron weights W_IP<l>, W_PI<l>,
+and the layers' dimensions input, hidden1, ..., hidden<L-1>, output.
 """
 
 from __future__ import annotations
@@ -16,24 +20,41 @@ from ..rng import generator
 from ..store import combine, provenance, spike_raster
 from .analysis import alignment_angle
 from .model import SYMMETRIZATION, TRAINING, VALIDATION, Microcircuit
-from .params import matrix, paper_params, patterns, validate
+from .params import backward_names, forward_names, paper_params, patterns, teacher_weights, validate
 
-POPULATIONS = ("input", "hidden", "interneuron", "output")
+
+def layer_dims(depth: int) -> list[str]:
+    """Dimension names of layers 0 .. depth: input, hidden1, ..., hidden<depth-1>, output."""
+    return ["input"] + [f"hidden{l}" for l in range(1, depth)] + ["output"]
+
+
+def populations(depth: int) -> list[tuple[str, str]]:
+    """(population, dimension) in neuron-id order: input, hidden1, interneuron1, hidden2, ..., output
+    (the interneurons of hidden layer l have one neuron per neuron of layer l+1)."""
+    dim = layer_dims(depth)
+    out = [("input", dim[0])]
+    for l in range(1, depth):
+        out += [(f"hidden{l}", dim[l]), (f"interneuron{l}", dim[l + 1])]
+    return out + [("output", dim[depth])]
 
 
 def initial_weights(params: dict) -> dict:
-    """Student weights W10, B, W21 ~ U(limits), drawn in this order from default_rng(weights_init_seed).
+    """Student weights ~ U(limits), drawn from default_rng(weights_init_seed) in the order
+    W10, B1, W21, B2, W32, ... (for [n0, n1, n2] the official W10, B, W21).
 
-    (For BP the circuit replaces B by W21ᵀ when it is built.)
+    (For BP the circuit replaces every B_l by W_{l+1,l}ᵀ when it is built.)
     """
-    n0, n1, n2 = params["dims"]
+    dims = [int(d) for d in params["dims"]]
+    depth = len(dims) - 1
     rng = generator(params["weights_init_seed"])
     lo, hi = params["init_limits_forward"]
     lo_b, hi_b = params["init_limits_backward"]
-    w10 = rng.uniform(lo, hi, size=(n1, n0))
-    b = rng.uniform(lo_b, hi_b, size=(n1, n2))
-    w21 = rng.uniform(lo, hi, size=(n2, n1))
-    return {"W10": w10, "B": b, "W21": w21}
+    w_names, b_names = forward_names(depth), backward_names(depth)
+    out = {w_names[0]: rng.uniform(lo, hi, size=(dims[1], dims[0]))}
+    for l in range(1, depth):
+        out[b_names[l - 1]] = rng.uniform(lo_b, hi_b, size=(dims[l], dims[l + 1]))
+        out[w_names[l]] = rng.uniform(lo, hi, size=(dims[l + 1], dims[l]))
+    return out
 
 
 def pattern_schedule(params: dict) -> np.ndarray:
@@ -47,17 +68,15 @@ def pattern_schedule(params: dict) -> np.ndarray:
 def teacher_targets(params: dict) -> dict:
     """Targets y (n_patterns, n_output) of the training and validation inputs from a teacher simulation.
 
-    The teacher (W10, W21, B of the ``teacher_*`` keys, no plasticity, no nudging, noise from
+    The teacher (``teacher_forward``, ``teacher_backward`` weights, no plasticity, no nudging, noise from
     default_rng(teacher_poisson_seed)) sees each training input, then each validation input, for
     ``teacher_steps_per_pattern`` steps; y is the mean output potential after the learning lag.
     """
     p = validate(params)
-    n0, n1, n2 = p["dims"]
+    n0 = p["dims"][0]
     x_train = patterns(p["inputs_training"], n0, "inputs_training")
     x_val = patterns(p["inputs_validation"], n0, "inputs_validation")
-    weights = {"W10": matrix(p["teacher_w10"], (n1, n0), "teacher_w10"),
-               "W21": matrix(p["teacher_w21"], (n2, n1), "teacher_w21"),
-               "B": matrix(p["teacher_b"], (n1, n2), "teacher_b")}
+    weights = teacher_weights(p, p["dims"])
     teacher = Microcircuit(p, weights, generator(p["teacher_poisson_seed"]), feedback="fa")
     phase = [TRAINING] * len(x_train) + [VALIDATION] * len(x_val)
     rec = teacher.present(np.vstack([x_train, x_val]), 0.0, False, phase, p["teacher_steps_per_pattern"])
@@ -82,13 +101,16 @@ def _var(dims, data, long_name, units="1"):
 def run(params: dict) -> xr.Dataset:
     """Simulate teacher and student of one run; return losses, weight trajectories, records and rasters.
 
-    Per pattern (end-of-pattern weights; means over the pattern): W10, W21, B, W_IP, W_PI, the
-    alignment angle between B and W21ᵀ, mean potentials, rates, the nudged output mean after the lag.
-    Per epoch: the validation loss (mean over validation patterns of the mean squared (ū_out - y)).
+    Per pattern (end-of-pattern weights; means over the pattern): W10, W21, ..., B1, ..., W_IP<l>,
+    W_PI<l>, the alignment angle of every hidden layer l between B_l and W_{l+1,l}ᵀ, mean potentials,
+    rates, the nudged output mean after the lag. Per epoch: the validation loss (mean over validation
+    patterns of the mean squared (ū_out - y)) and the alignment angles at the end of the epoch.
     Spike rasters of the patterns in ``raster_patterns`` (default first and last).
     """
     p = validate(params)
-    n0, n1, n2 = (int(d) for d in p["dims"])
+    dims = [int(d) for d in p["dims"]]
+    depth = len(dims) - 1
+    n0 = dims[0]
     x_train = patterns(p["inputs_training"], n0, "inputs_training")
     x_val = patterns(p["inputs_validation"], n0, "inputs_validation")
     targets = teacher_targets(p)
@@ -105,13 +127,14 @@ def run(params: dict) -> xr.Dataset:
     y = np.concatenate([np.vstack([y_train[idx], y_val]) for idx in schedule])
 
     net = Microcircuit(p, initial_weights(p), generator(p["poisson_seed"]))
+    w_names, b_names = forward_names(depth), backward_names(depth)
     init = net.weights()
     records = []
     progress = Progress(epochs, f"microcircuit {p['condition']} run {p['run_index']}")
     for epoch in range(epochs):
         now = slice(epoch * per_epoch, (epoch + 1) * per_epoch)
         rec = net.present(x[now], y[now], True, phase, p["steps_per_pattern"], raster=raster[now])
-        if not all(np.all(np.isfinite(rec[k])) for k in ("W10", "W21", "B")):
+        if not all(np.all(np.isfinite(rec[k])) for k in w_names + b_names):
             raise FloatingPointError(f"weights diverged in epoch {epoch}: {net.weights()}")
         records.append(rec)
         progress.update()
@@ -124,34 +147,49 @@ def run(params: dict) -> xr.Dataset:
     input_index = np.concatenate([np.r_[idx, np.arange(n_val)] for idx in schedule])
     steps = p["steps_per_pattern"]
     rate = rec["spike_count"] * (p["tau_ref"] / steps)
-    bounds = np.cumsum([0, n0, n1, n2, n2])
-    rate_dims = ("input", "hidden", "output", "output")
+    pops = populations(depth)
+    bounds = np.cumsum([0] + [dims[layer_dims(depth).index(dim)] for _, dim in pops])
     raster_offsets = np.r_[0, np.cumsum(rec["spike_count"][raster].sum(axis=1))]
+    angle = np.stack([alignment_angle(rec[b_names[l]], rec[w_names[l + 1]]) for l in range(depth - 1)], axis=1)
+    end_of_epoch = np.arange(1, epochs + 1) * per_epoch - 1
+    dim = layer_dims(depth)
     pat = ("pattern",)
+    weights = {}
+    for l, name in enumerate(w_names, start=1):
+        weights[name] = _var(pat + (dim[l], dim[l - 1]), rec[name], f"{dim[l - 1]} -> {dim[l]} weights {name}")
+        weights[f"{name}_init"] = _var((dim[l], dim[l - 1]), init[name], f"initial {name}")
+    for l, name in enumerate(b_names, start=1):
+        weights[name] = _var(pat + (dim[l], dim[l + 1]), rec[name],
+                             f"feedback weights {name} ({dim[l + 1]} -> {dim[l]} apical)")
+        weights[f"{name}_init"] = _var((dim[l], dim[l + 1]), init[name], f"initial {name}")
+        weights[f"W_IP{l}"] = _var(pat + (dim[l + 1], dim[l]), rec[f"W_IP{l}"],
+                                   f"{dim[l]} -> interneuron{l} weights")
+        weights[f"W_PI{l}"] = _var(pat + (dim[l], dim[l + 1]), rec[f"W_PI{l}"],
+                                   f"interneuron{l} -> {dim[l]} apical weights")
+    potentials = {}
+    for l in range(1, depth):
+        potentials[f"u_hidden{l}"] = _var(pat + (dim[l],), rec[f"u_hidden{l}"], f"mean {dim[l]} somatic potential")
+        potentials[f"v_apical{l}"] = _var(pat + (dim[l],), rec[f"v_apical{l}"], f"mean {dim[l]} apical potential")
+        potentials[f"u_interneuron{l}"] = _var(pat + (dim[l + 1],), rec[f"u_interneuron{l}"],
+                                               f"mean interneuron{l} potential")
     data = {
         "validation_loss": _var("epoch", validation_loss, "validation loss: mean over validation patterns of the "
                                 "mean squared error of the nudged output mean after the lag"),
-        "W10": _var(pat + ("hidden", "input"), rec["W10"], "input -> hidden weights W10"),
-        "W21": _var(pat + ("output", "hidden"), rec["W21"], "hidden -> output weights W21"),
-        "B": _var(pat + ("hidden", "output"), rec["B"], "feedback weights B (output -> hidden apical)"),
-        "W_IP": _var(pat + ("output", "hidden"), rec["W_IP"], "hidden -> interneuron weights"),
-        "W_PI": _var(pat + ("hidden", "output"), rec["W_PI"], "interneuron -> hidden apical weights"),
-        "W10_init": _var(("hidden", "input"), init["W10"], "initial W10"),
-        "W21_init": _var(("output", "hidden"), init["W21"], "initial W21"),
-        "B_init": _var(("hidden", "output"), init["B"], "initial B"),
-        "alignment_angle": _var(pat, alignment_angle(rec["B"], rec["W21"]),
-                                "angle between B and W21 transposed", "degree"),
+        **weights,
+        "alignment_angle": _var(pat + ("hidden_layer",), angle,
+                                "angle between B_l and W_{l+1,l} transposed, hidden layer l", "degree"),
+        "alignment_angle_per_epoch": _var(("epoch", "hidden_layer"), angle[end_of_epoch],
+                                          "angle between B_l and W_{l+1,l} transposed at the end of the epoch",
+                                          "degree"),
         "u_input": _var(pat + ("input",), x, "input potential x (clamped)"),
         "target": _var(pat + ("output",), y, "teacher target y used for nudging"),
-        "u_hidden": _var(pat + ("hidden",), rec["u_hidden"], "mean hidden somatic potential"),
-        "v_apical": _var(pat + ("hidden",), rec["v_apical"], "mean hidden apical potential"),
-        "u_interneuron": _var(pat + ("output",), rec["u_interneuron"], "mean interneuron potential"),
+        **potentials,
         "u_output": _var(pat + ("output",), rec["u_output"], "mean output potential"),
         "u_output_after_lag": _var(pat + ("output",), rec["u_output_after_lag"],
                                    "nudged output mean after the learning lag"),
-        **{f"rate_{name}": _var(pat + (dim,), rate[:, lo:hi], f"{name} spikes per tau_ref (= mean state z)",
+        **{f"rate_{name}": _var(pat + (d,), rate[:, lo:hi], f"{name} spikes per tau_ref (= mean state z)",
                                 "1/tau_ref")
-           for name, dim, lo, hi in zip(POPULATIONS, rate_dims, bounds[:-1], bounds[1:])},
+           for (name, d), lo, hi in zip(pops, bounds[:-1], bounds[1:])},
         "input_index": xr.Variable(pat, input_index, {"long_name": "index into inputs_training (training and "
                                                        "symmetrization patterns) or inputs_validation"}),
         "x_training": _var(("training_input", "input"), x_train, "training inputs"),
@@ -160,11 +198,12 @@ def run(params: dict) -> xr.Dataset:
         "y_validation": _var(("validation_input", "output"), y_val, "teacher targets of the validation inputs"),
         **spike_raster(rec["raster_time"], rec["raster_neuron"], raster_offsets),
         "segment_pattern": xr.Variable("segment", np.flatnonzero(raster), {"long_name": "pattern of the segment"}),
-        "neuron_population": xr.Variable("neuron", np.repeat(np.array(POPULATIONS), [n0, n1, n2, n2]),
+        "neuron_population": xr.Variable("neuron", np.repeat(np.array([name for name, _ in pops]), np.diff(bounds)),
                                          {"long_name": "population of each neuron id"}),
     }
     coords = {
         "epoch": ("epoch", np.arange(epochs), {"long_name": "epoch"}),
+        "hidden_layer": ("hidden_layer", np.arange(1, depth), {"long_name": "hidden layer l (feedback B_l)"}),
         "pattern": ("pattern", np.arange(n_patterns), {"long_name": "pattern presentation"}),
         "pattern_epoch": ("pattern", np.repeat(np.arange(epochs), per_epoch), {"long_name": "epoch of the pattern"}),
         "pattern_start": ("pattern", np.arange(n_patterns) * steps,
@@ -179,54 +218,77 @@ def run_params(config: dict, experiment: str, *, condition: str, run, width=None
     """Parameters of one run from the ``microcircuit`` config block.
 
     run: the official run ``run`` of ``condition`` with the config's ``overrides``.
-    scaling_run: our width study (spec §6) at dims ``width`` ("n0x n1 x n2", e.g. "5x10x5"), see
-    ``scaling_params``.
+    scaling_run: our width and depth study (spec §6) at dims ``width`` ("n0xn1x...xnL", e.g. "5x10x5"
+    or, with two hidden layers, "5x10x10x5"), see ``scaling_params``.
     """
     if experiment == "scaling_run":
         s = config["scaling"]
-        dims = [int(n) for n in str(width).split("x")]
-        return scaling_params(condition, int(run), dims, s["epochs"], s["teacher_seed"])
+        return scaling_params(condition, int(run), parse_width(width), s["epochs"], s["teacher_seed"])
     if experiment != "run":
         raise ValueError(f"unknown microcircuit experiment {experiment!r}; known: {sorted(EXPERIMENTS)}")
     return {**paper_params(condition, int(run)), **(config["overrides"] or {})}
 
 
-def scaling_params(condition: str, run: int, dims, epochs: int, teacher_seed: int) -> dict:
-    """A teacher-student task of any width (beyond the paper, spec §6).
+def parse_width(width) -> list[int]:
+    """Dims [n0, n1, ..., nL] of a scaling-study label "n0xn1x...xnL" (at least three positive sizes)."""
+    try:
+        dims = [int(n) for n in str(width).split("x")]
+    except ValueError:
+        dims = []
+    if len(dims) < 3 or min(dims) < 1:
+        raise ValueError(f"microcircuit scaling width {width!r} is invalid: n0xn1x...xnL with at least "
+                         "three positive sizes, e.g. '5x10x5' or '5x10x10x5'")
+    return dims
 
-    The official protocol and seeds of run ``run``, with dims [n0, n1, n2]; 8 training and 6 validation
-    inputs ~ U(-3, 3)^n0 and a teacher with weights ~ U(-2, 2) / sqrt(fan-in), all drawn from
-    default_rng(teacher_seed + run) (for n = 1 the task has the paper's scale); student weights
-    ~ U(-1, 1). The metric is the angle between B and W21ᵀ.
+
+def scaling_params(condition: str, run: int, dims, epochs: int, teacher_seed: int) -> dict:
+    """A teacher-student task of any width and depth (beyond the paper, spec §6).
+
+    The official protocol and seeds of run ``run``, with dims [n0, n1, ..., nL]; 8 training and 6
+    validation inputs ~ U(-3, 3)^n0 and a teacher with forward weights W10, W21, ... ~ U(-2, 2) /
+    sqrt(fan-in) and no feedback, all drawn in this order from default_rng(teacher_seed + run) (for n = 1
+    the task has the paper's scale); student weights ~ U(-1, 1). Learning rates: the paper's W10 rate
+    (0.2) for every hidden layer, its W21 rate (0.003) for the output layer. The metric is the angle
+    between B_l and W_{l+1,l}ᵀ of every hidden layer l.
     """
-    n0, n1, n2 = (int(n) for n in dims)
+    dims = [int(n) for n in dims]
+    depth = len(dims) - 1
     rng = np.random.default_rng(teacher_seed + run)
-    return {**paper_params(condition, run), "dims": [n0, n1, n2], "epochs": int(epochs),
-            "inputs_training": rng.uniform(-3, 3, (8, n0)).tolist(),
-            "inputs_validation": rng.uniform(-3, 3, (6, n0)).tolist(),
-            "teacher_w10": (rng.uniform(-2, 2, (n1, n0)) / np.sqrt(n0)).tolist(),
-            "teacher_w21": (rng.uniform(-2, 2, (n2, n1)) / np.sqrt(n1)).tolist(),
-            "teacher_b": 0.0, "init_limits_forward": [-1.0, 1.0], "init_limits_backward": [-1.0, 1.0]}
+    paper = paper_params(condition, run)
+    lr_hidden, lr_output = paper["lr_forward"]
+    x_train = rng.uniform(-3, 3, (8, dims[0])).tolist()
+    x_val = rng.uniform(-3, 3, (6, dims[0])).tolist()
+    teacher = [(rng.uniform(-2, 2, (dims[l], dims[l - 1])) / np.sqrt(dims[l - 1])).tolist()
+               for l in range(1, depth + 1)]
+    return {**paper, "dims": dims, "epochs": int(epochs), "inputs_training": x_train, "inputs_validation": x_val,
+            "lr_forward": [lr_hidden] * (depth - 1) + [lr_output],
+            "teacher_forward": teacher, "teacher_backward": [0.0] * (depth - 1),
+            "init_limits_forward": [-1.0, 1.0], "init_limits_backward": [-1.0, 1.0]}
 
 
 def teacher_student_summary(runs: dict) -> xr.Dataset:
-    """Runs stacked over (condition, run): validation loss per epoch, weights and alignment per pattern."""
-    keep = ["validation_loss", "W10", "W21", "B", "alignment_angle"]
-    runs = {labels: ds[keep] for labels, ds in runs.items()}
-    return combine(runs, ("condition", "run"), "microcircuit.teacher_student_summary")
+    """Runs stacked over (condition, run): validation loss per epoch, forward and feedback weights and
+    alignment angles per pattern."""
+    out = {}
+    for labels, ds in runs.items():
+        depth = ds.sizes["hidden_layer"] + 1
+        out[labels] = ds[["validation_loss", *forward_names(depth), *backward_names(depth), "alignment_angle"]]
+    return combine(out, ("condition", "run"), "microcircuit.teacher_student_summary")
 
 
 def scaling_summary(runs: dict) -> xr.Dataset:
-    """Width-study runs stacked over (width, condition, run): validation loss and the B-W21ᵀ angle
-    at the end of every epoch (the matrices differ in size across widths and are left out)."""
+    """Width and depth study runs stacked over (width, condition, run): validation loss and the angle
+    between B_l and W_{l+1,l}ᵀ of every hidden layer l at the end of every epoch (the matrices differ in
+    size across widths and are left out). hidden_layer runs over the deepest circuit's layers; the angle
+    is NaN for layers a circuit does not have."""
+    n_hidden = max(ds.sizes["hidden_layer"] for ds in runs.values())
+    layers = np.arange(1, n_hidden + 1)
     per_epoch = {}
     for labels, ds in runs.items():
-        last = ds["pattern"].groupby(ds["pattern_epoch"]).max().values
-        angle = ds["alignment_angle"].values[last]
-        per_epoch[labels] = xr.Dataset(
-            {"validation_loss": ds["validation_loss"],
-             "alignment_angle": ("epoch", angle, {"units": "degree", "long_name": "angle(B, W21ᵀ), end of epoch"})},
-            coords={"epoch": ds["epoch"]}, attrs=ds.attrs)
+        angle = ds["alignment_angle_per_epoch"].reindex(hidden_layer=layers)
+        angle.attrs = {"units": "degree", "long_name": "angle(B_l, W_{l+1,l}ᵀ) of hidden layer l, end of epoch"}
+        per_epoch[labels] = xr.Dataset({"validation_loss": ds["validation_loss"], "alignment_angle": angle},
+                                       attrs=ds.attrs)
     return combine(per_epoch, ("width", "condition", "run"), "microcircuit.scaling_summary")
 
 

@@ -4,6 +4,11 @@ The official study (``scripts/microcircuits/{sal,bp,fa}/*.yaml`` of ``unibe-cns/
 seeds per condition; run i uses the base seeds of its config + i + 1 for the student's weights,
 spiking noise ("poisson") and pattern order, while the teacher's noise seed is never incremented.
 Times are in simulation steps (the official ``t_pattern`` is in units of tau_ref = 10 steps).
+
+Circuits of any depth: ``dims`` = [n0, n1, ..., nL] (L >= 2; the paper's is [1, 1, 1]). Per-layer
+quantities are lists over the forward weights W10, W21, ..., W_{L,L-1} (``lr_forward``,
+``teacher_forward``) or over the hidden layers 1 .. L-1 (``teacher_backward``: their feedback B1 ..
+B_{L-1}); ``forward_names`` / ``backward_names`` give the names used everywhere.
 """
 
 from __future__ import annotations
@@ -47,8 +52,7 @@ def paper_params(condition: str, run_index: int = 0) -> dict:
         "moving_average_steps": 2000,
         "bias_hidden": -1.0,
         "bias_output": -1.0,
-        "lr_w10": 0.2,
-        "lr_w21": 0.003,
+        "lr_forward": [0.2, 0.003],  # official lr_w10, lr_w21
         "lr_b": 0.001 if condition == "sal" else 0.0,
         "stdp_a_causal": -1.0,
         "stdp_a_anticausal": 1.0,
@@ -63,19 +67,35 @@ def paper_params(condition: str, run_index: int = 0) -> dict:
         "symmetrization_per_epoch": 5,
         "steps_per_pattern": 2000 * tau_ref,
         "teacher_steps_per_pattern": TEACHER_T_PATTERN[condition] * tau_ref,
-        "teacher_w10": 2.0,
-        "teacher_w21": 2.0,
-        "teacher_b": 0.0,
+        "teacher_forward": [2.0, 2.0],  # W10, W21
+        "teacher_backward": [0.0],  # B1
         **seeds,
         "raster_patterns": [0, -1],
     }
 
 
 REQUIRED = tuple(paper_params("sal"))
+#: keys of earlier versions, refused with a pointer to their replacement
+RENAMED = {"lr_w10": "lr_forward", "lr_w21": "lr_forward", "teacher_w10": "teacher_forward",
+           "teacher_w21": "teacher_forward", "teacher_b": "teacher_backward"}
+
+
+def forward_names(depth: int) -> list[str]:
+    """Names of the forward weights W_{l,l-1}, l = 1 .. depth: W10, W21, W32, ..."""
+    return [f"W{l}{l - 1}" for l in range(1, depth + 1)]
+
+
+def backward_names(depth: int) -> list[str]:
+    """Names of the feedback weights B_l into hidden layer l = 1 .. depth-1 (from layer l+1): B1, B2, ..."""
+    return [f"B{l}" for l in range(1, depth)]
 
 
 def _fail(key, value, allowed):
     raise ValueError(f"microcircuit parameter {key!r} = {value!r} is invalid: {allowed}")
+
+
+def _finite_number(v) -> bool:
+    return not isinstance(v, bool) and isinstance(v, (int, float, np.number)) and bool(np.isfinite(v))
 
 
 def _int(p, key, lo):
@@ -106,18 +126,43 @@ def matrix(value, shape, key: str) -> np.ndarray:
     return arr
 
 
+def teacher_weights(p: dict, dims) -> dict:
+    """The teacher's weight matrices {W10: ..., B1: ...} from ``teacher_forward`` and ``teacher_backward``
+    (one number or matrix per layer), checked against ``dims``."""
+    depth = len(dims) - 1
+    out = {}
+    for key, names, shape in (
+            ("teacher_forward", forward_names(depth), lambda l: (dims[l + 1], dims[l])),
+            ("teacher_backward", backward_names(depth), lambda l: (dims[l + 1], dims[l + 2]))):
+        value = p[key]
+        if not isinstance(value, (list, tuple)) or len(value) != len(names):
+            _fail(key, value, f"a list of {len(names)} weights ({', '.join(names)}) for dims {list(dims)}, "
+                              "each a number or a matrix")
+        for l, (name, v) in enumerate(zip(names, value)):
+            out[name] = matrix(v, shape(l), f"{key}[{l}] ({name})")
+    return out
+
+
 def validate(params: dict) -> dict:
     """Check a parameter dict (naming the key, value and what is allowed on error); return a copy."""
     p = dict(params)
+    for key in p:
+        if key in RENAMED:
+            _fail(key, p[key], f"no longer a parameter: use {RENAMED[key]!r} (one entry per layer)")
+    unknown = sorted(set(p) - set(REQUIRED))
+    if unknown:
+        raise ValueError(f"unknown microcircuit parameters {unknown}; known: {sorted(REQUIRED)}")
     missing = [k for k in REQUIRED if k not in p]
     if missing:
         raise ValueError(f"microcircuit parameters lack {missing}")
     if p["condition"] not in CONDITIONS:
         _fail("condition", p["condition"], f"one of {CONDITIONS}")
     dims = p["dims"]
-    if (not isinstance(dims, (list, tuple)) or len(dims) != 3
+    if (not isinstance(dims, (list, tuple)) or len(dims) < 3
             or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1 for d in dims)):
-        _fail("dims", dims, "three positive integers [n_input, n_hidden, n_output]")
+        _fail("dims", dims, "at least three positive integers [n_input, n_hidden_1, ..., n_output]")
+    dims = [int(d) for d in dims]
+    depth = len(dims) - 1
     tau_ref = _int(p, "tau_ref", 2)
     tau_syn = _int(p, "tau_syn", 1)
     if tau_syn > tau_ref:
@@ -135,9 +180,9 @@ def validate(params: dict) -> dict:
         _fail("symmetrization_per_epoch", p["symmetrization_per_epoch"], f"< patterns_per_epoch = {per_epoch}")
     for key in SEED_KEYS:
         _int(p, key, 0)
-    for key in ("lambda_api", "lambda_nudge", "bias_hidden", "bias_output", "lr_w10", "lr_w21", "lr_b",
+    for key in ("lambda_api", "lambda_nudge", "bias_hidden", "bias_output", "lr_b",
                 "stdp_a_causal", "stdp_a_anticausal", "stdp_tau_causal", "stdp_tau_anticausal"):
-        if isinstance(p[key], bool) or not isinstance(p[key], (int, float, np.number)) or not np.isfinite(p[key]):
+        if not _finite_number(p[key]):
             _fail(key, p[key], "a finite number")
     for key in ("stdp_tau_causal", "stdp_tau_anticausal"):
         if p[key] <= 0:
@@ -148,12 +193,13 @@ def validate(params: dict) -> dict:
         lim = p[key]
         if not isinstance(lim, (list, tuple)) or len(lim) != 2 or not lim[0] < lim[1]:
             _fail(key, lim, "[low, high] with low < high")
-    n0, n1, n2 = (int(d) for d in dims)
-    patterns(p["inputs_training"], n0, "inputs_training")
-    patterns(p["inputs_validation"], n0, "inputs_validation")
-    matrix(p["teacher_w10"], (n1, n0), "teacher_w10")
-    matrix(p["teacher_w21"], (n2, n1), "teacher_w21")
-    matrix(p["teacher_b"], (n1, n2), "teacher_b")
+    lr = p["lr_forward"]
+    if not isinstance(lr, (list, tuple)) or len(lr) != depth or not all(_finite_number(v) for v in lr):
+        _fail("lr_forward", lr, f"a list of {depth} finite numbers, the learning rates of "
+                                f"{', '.join(forward_names(depth))} for dims {dims}")
+    patterns(p["inputs_training"], dims[0], "inputs_training")
+    patterns(p["inputs_validation"], dims[0], "inputs_validation")
+    teacher_weights(p, dims)
     if not isinstance(p["raster_patterns"], (list, tuple)) or any(
             isinstance(i, bool) or not isinstance(i, (int, np.integer)) for i in p["raster_patterns"]):
         _fail("raster_patterns", p["raster_patterns"], "a list of pattern indices (negative: from the end)")

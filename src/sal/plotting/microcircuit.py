@@ -6,16 +6,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..microcircuit.analysis import final_pattern
 from ..store import parameters
 from . import require_finite, style
 
 COND = {"sal": ("SAL", "C0"), "bp": ("BP", "k"), "fa": ("FA", "C3")}
 TEACHER = 2.0
+PAPER_NAME = {"B1": "B"}  # the paper's [1, 1, 1] circuit has one feedback weight, B (the run's B1)
 
 
 def fig6(teacher_student):
     """6b top: validation loss per epoch (median, IQR); 6b bottom: one SAL run's weights over the first
-    50 epochs; 6c: final loss and weights of every run per condition (points and box)."""
+    50 epochs; 6c: final loss and the weights at the first pattern of the last epoch (``final_pattern``)
+    of every run per condition (points and box)."""
     ds = teacher_student
     conds = [c for c in COND if c in ds["condition"].values]
     epochs = ds["epoch"].values
@@ -34,14 +37,14 @@ def fig6(teacher_student):
             ax_loss.fill_between(epochs, lo, hi, color=colour, alpha=0.2, lw=0)
             ax_loss.plot(epochs, med, color=colour, label=f"{label} ({loss.shape[0]} runs)")
             rows.update({f"loss_{cond}_q25": lo, f"loss_{cond}_median": med, f"loss_{cond}_q75": hi})
-            last = ds.sel(condition=cond).isel(pattern=-1)
-            for k, name in enumerate(("validation_loss", "W10", "W21", "B")):
+            last = ds.sel(condition=cond).isel(pattern=final_pattern(ds))
+            for k, name in enumerate(("validation_loss", "W10", "W21", "B1")):
                 values = (loss[:, -1] if name == "validation_loss" else last[name].values.reshape(len(loss), -1)[:, 0])
                 x = conds.index(cond) + np.linspace(-0.15, 0.15, values.size)
                 ax_final[k].boxplot(values, positions=[conds.index(cond)], widths=0.5, showfliers=False,
                                     medianprops={"color": colour})
                 ax_final[k].plot(x, values, "o", ms=2.5, color=colour, alpha=0.7)
-                finals += [(cond, int(r), name, v) for r, v in zip(ds["run"].values, values)]
+                finals += [(cond, int(r), PAPER_NAME.get(name, name), v) for r, v in zip(ds["run"].values, values)]
         ax_loss.set_yscale("log")
         ax_loss.set_xlabel("epoch")
         ax_loss.set_ylabel("validation loss")
@@ -54,22 +57,23 @@ def fig6(teacher_student):
             shown = one["pattern_epoch"].values < 50
             per_epoch = np.bincount(one["pattern_epoch"].values)[0]
             t = one["pattern"].values[shown] / per_epoch
-            for name, colour in (("W10", "C1"), ("W21", "C2"), ("B", "C0")):
+            for name, colour in (("W10", "C1"), ("W21", "C2"), ("B1", "C0")):
+                label = PAPER_NAME.get(name, name)
                 w = one[name].values.reshape(one.sizes["pattern"], -1)[shown, 0]
-                ax_w.plot(t, w, color=colour, label=name)
+                ax_w.plot(t, w, color=colour, label=label)
                 rows_w = pd.DataFrame({"epoch": t, name: w})
-                finals += [("sal_trace", int(run0), f"{name}@{e:.3f}", v) for e, v in zip(rows_w["epoch"], w)]
+                finals += [("sal_trace", int(run0), f"{label}@{e:.3f}", v) for e, v in zip(rows_w["epoch"], w)]
             ax_w.axhline(TEACHER, color="gray", ls="--", lw=0.8)
             ax_w.set_xlabel("epoch")
             ax_w.set_ylabel("weight")
             ax_w.set_title(f"6b: SAL run {run0}, first 50 epochs (dashed: teacher)", loc="left")
             ax_w.legend(ncols=3)
         for k, (name, title) in enumerate((("validation_loss", "final loss"), ("W10", "W10"), ("W21", "W21"),
-                                           ("B", "B"))):
+                                           ("B1", PAPER_NAME["B1"]))):
             ax = ax_final[k]
             ax.set_xticks(range(len(conds)))
             ax.set_xticklabels([COND[c][0] for c in conds])
-            ax.set_title(f"6c: {title}", loc="left")
+            ax.set_title(f"6c: {title}" + ("" if name == "validation_loss" else " (last epoch)"), loc="left")
             if name == "validation_loss":
                 ax.set_yscale("log")
             else:
@@ -82,47 +86,71 @@ def fig6(teacher_student):
     return fig, table
 
 
+def _dims(width) -> list[int]:
+    return [int(n) for n in str(width).split("x")]
+
+
 def fig_scaling(scaling):
-    """Beyond the paper: does SAL keep feedback aligned as the circuit widens? Angle between B and W21ᵀ
-    per epoch for each width (median and range over runs), and the final validation loss per width."""
+    """Beyond the paper: does SAL keep every hidden layer's feedback aligned as the circuit widens and
+    deepens? One panel per (circuit, hidden layer l): angle between B_l and W_{l+1,l}ᵀ at the end of
+    every epoch (median and range over runs) per condition; last panel: final validation loss per circuit.
+    Table: the plotted medians, minima and maxima."""
     ds = scaling
-    widths = sorted(ds["width"].values, key=lambda w: sum(int(n) for n in str(w).split("x")))
+    widths = sorted(ds["width"].values, key=lambda w: (len(_dims(w)), sum(_dims(w))))
     conds = [c for c in COND if c in ds["condition"].values]
     epochs = ds["epoch"].values
+    panels = [(w, l) for w in widths for l in range(1, len(_dims(w)) - 1)]
     rows = []
+    n_rows = -(-(len(panels) + 1) // 4)
+    n_cols = -(-(len(panels) + 1) // n_rows)
     with style():
-        fig, axes = plt.subplots(1, len(widths) + 1, figsize=(2.0 * (len(widths) + 1), 2.4), layout="constrained",
+        fig, axes = plt.subplots(n_rows, n_cols, figsize=(2.1 * n_cols, 2.3 * n_rows), layout="constrained",
                                  squeeze=False)
-        for k, width in enumerate(widths):
-            ax = axes[0, k]
+        axes = axes.ravel()
+        for ax in axes[len(panels) + 1:]:
+            ax.set_axis_off()
+        for k, (width, layer) in enumerate(panels):
+            ax = axes[k]
+            dims = _dims(width)
             for cond in conds:
                 label, colour = COND[cond]
-                angle = ds["alignment_angle"].sel(width=width, condition=cond).values  # (run, epoch)
-                require_finite(f"scaling angle {width} {cond}", angle)
-                med = np.median(angle, axis=0)
-                ax.fill_between(epochs, angle.min(axis=0), angle.max(axis=0), color=colour, alpha=0.2, lw=0)
+                angle = ds["alignment_angle"].sel(width=width, condition=cond, hidden_layer=layer).values  # run, epoch
+                require_finite(f"scaling angle {width} hidden layer {layer} {cond}", angle)
+                lo, med, hi = angle.min(axis=0), np.median(angle, axis=0), angle.max(axis=0)
+                ax.fill_between(epochs, lo, hi, color=colour, alpha=0.2, lw=0)
                 ax.plot(epochs, med, color=colour, label=label)
-                rows += [(str(width), cond, int(e), m) for e, m in zip(epochs, med)]
+                rows += [(str(width), layer, cond, int(e), "angle_deg", m, a, b)
+                         for e, m, a, b in zip(epochs, med, lo, hi)]
+            ax.axhline(90, color="gray", ls=":", lw=0.6)
             ax.set_ylim(-5, 185)
             ax.set_yticks([0, 45, 90, 135, 180])
             ax.set_xlabel("epoch")
-            ax.set_title(f"dims [{', '.join(str(width).split('x'))}]", loc="left")
-        axes[0, 0].set_ylabel(r"angle($B$, $W_{21}^T$) [deg]")
-        axes[0, 0].legend()
-        ax = axes[0, -1]
+            if k % n_cols == 0:
+                ax.set_ylabel(r"angle($B_l$, $W_{l+1,l}^T$) [deg]")
+            depth_note = f"\nhidden layer {layer} of {len(dims) - 2}" if len(dims) > 3 else ""
+            ax.set_title(f"dims [{', '.join(map(str, dims))}]{depth_note}", loc="left")
+        ax = axes[len(panels)]
         x = np.arange(len(widths))
         for j, cond in enumerate(conds):
             label, colour = COND[cond]
             final = np.array([ds["validation_loss"].sel(width=w, condition=cond).values[:, -1] for w in widths])
             require_finite(f"scaling loss {cond}", final)
             ax.plot(x + 0.1 * (j - 1), np.median(final, axis=1), "o-", color=colour, ms=3, label=label)
-            rows += [(str(w), cond, -1, float(np.median(f))) for w, f in zip(widths, final)]
+            rows += [(str(w), None, cond, int(epochs[-1]), "final_validation_loss", float(np.median(f)),
+                      float(f.min()), float(f.max())) for w, f in zip(widths, final)]
         ax.set_xticks(x)
-        ax.set_xticklabels([str(w) for w in widths], fontsize=6)
+        ax.set_xticklabels([str(w) for w in widths], fontsize=6, rotation=30, ha="right")
         ax.set_yscale("log")
-        ax.set_title("final validation loss", loc="left")
-        fig.suptitle(f"Microcircuit width study (beyond the paper): {ds.sizes['run']} runs per point", fontsize=8)
-    return fig, pd.DataFrame(rows, columns=["width", "condition", "epoch", "median (angle deg or final loss)"])
+        ax.set_xlabel("circuit n0xn1x...xnL")
+        ax.set_title("final validation loss (median)", loc="left")
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=len(conds), title="feedback")
+        fig.suptitle(f"Microcircuit width and depth study (beyond the paper): {ds.sizes['run']} runs per point, "
+                     f"{len(epochs)} epochs\nangle($B_l$, $W_{{l+1,l}}^T$) of every hidden layer $l$ at the end of "
+                     "each epoch (median, range over runs)", fontsize=8)
+    table = pd.DataFrame(rows, columns=["width", "hidden_layer", "condition", "epoch", "quantity", "median", "min",
+                                        "max"])
+    table["hidden_layer"] = table["hidden_layer"].astype("Int64")
+    return fig, table
 
 
 FIGURES = {"fig6_microcircuit": fig6, "figS3_microcircuit_scaling": fig_scaling}
