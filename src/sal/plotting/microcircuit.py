@@ -93,7 +93,7 @@ def _dims(width) -> list[int]:
 def fig_scaling(scaling):
     """Beyond the paper: does SAL keep every hidden layer's feedback aligned as the circuit widens and
     deepens? One panel per (circuit, hidden layer l): angle between B_l and W_{l+1,l}ᵀ at the end of
-    every epoch (median and range over runs) per condition; last panel: final validation loss per circuit.
+    every epoch (median, and every run thin) per condition; last panel: final validation loss per circuit.
     Table: the plotted medians, minima and maxima."""
     ds = scaling
     widths = sorted(ds["width"].values, key=lambda w: (len(_dims(w)), sum(_dims(w))))
@@ -117,7 +117,7 @@ def fig_scaling(scaling):
                 angle = ds["alignment_angle"].sel(width=width, condition=cond, hidden_layer=layer).values  # run, epoch
                 require_finite(f"scaling angle {width} hidden layer {layer} {cond}", angle)
                 lo, med, hi = angle.min(axis=0), np.median(angle, axis=0), angle.max(axis=0)
-                ax.fill_between(epochs, lo, hi, color=colour, alpha=0.2, lw=0)
+                ax.plot(epochs, angle.T, color=colour, lw=0.5, alpha=0.5)  # single runs: a 1-1-1 angle is 0 or 180
                 ax.plot(epochs, med, color=colour, label=label)
                 rows += [(str(width), layer, cond, int(e), "angle_deg", m, a, b)
                          for e, m, a, b in zip(epochs, med, lo, hi)]
@@ -146,7 +146,7 @@ def fig_scaling(scaling):
         fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=len(conds), title="feedback")
         fig.suptitle(f"Microcircuit width and depth study (beyond the paper): {ds.sizes['run']} runs per point, "
                      f"{len(epochs)} epochs\nangle($B_l$, $W_{{l+1,l}}^T$) of every hidden layer $l$ at the end of "
-                     "each epoch (median, range over runs)", fontsize=8)
+                     "each epoch (thick: median; thin: single runs)", fontsize=8)
     table = pd.DataFrame(rows, columns=["width", "hidden_layer", "condition", "epoch", "quantity", "median", "min",
                                         "max"])
     table["hidden_layer"] = table["hidden_layer"].astype("Int64")
