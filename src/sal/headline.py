@@ -59,6 +59,14 @@ def _microcircuit(teacher_student):
         rows.append(("fig 6", f"{cond.upper()}: runs with final validation loss < 0.01", f"{ok}/{ds.sizes['run']}",
                      {"sal": "all", "bp": "all", "fa": "those whose random B has the sign of W21"}.get(cond, ""),
                      f"{ds.sizes['run']} runs"))
+    if "fa" in ds["condition"].values:  # FA should fail exactly where its fixed B opposes the teacher's W21
+        fa = ds.sel(condition="fa")
+        teacher = np.array([np.ravel(p["teacher_forward"][-1])[0] for p in store.parameters(ds)["runs"].values()])
+        wrong = np.sign(fa["B1"].isel(pattern=0).values.reshape(ds.sizes["run"], -1)[:, 0]) != np.sign(teacher[0])
+        failed = loss.sel(condition="fa").values >= 0.01
+        rows.append(("fig 6", "FA: failing runs (loss ≥ 0.01) / runs whose B opposes the teacher's W21 / both",
+                     f"{int(failed.sum())} / {int(wrong.sum())} / {int((failed & wrong).sum())}",
+                     "the same runs", f"{ds.sizes['run']} runs"))
     if "sal" in ds["condition"].values:
         sal = ds.sel(condition="sal")
         for where, pattern in (("at fig 6c's read-out (first pattern of the last epoch)", final_pattern(ds)),
