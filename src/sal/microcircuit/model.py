@@ -97,7 +97,7 @@ class Layout:
         return self.dims[l], self.dims[l + 1]
 
     def split(self, flat, at, shapes, names):
-        """Matrices (views) of a flat weight array (..., size), keyed by name."""
+        """Matrices of a flat weight array (..., size), keyed by name: views of the state, copies of records."""
         out = {}
         for l, (name, shape) in enumerate(zip(names, shapes), start=1):
             size = shape[0] * shape[1]

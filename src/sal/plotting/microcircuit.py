@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..microcircuit.analysis import final_pattern
+from ..microcircuit.experiments import parse_width
 from ..store import parameters
 from . import require_finite, style
 
@@ -88,20 +89,16 @@ def fig6(teacher_student):
     return fig, table
 
 
-def _dims(width) -> list[int]:
-    return [int(n) for n in str(width).split("x")]
-
-
 def fig_scaling(scaling):
     """Beyond the paper: does SAL keep every hidden layer's feedback aligned as the circuit widens and
     deepens? One panel per (circuit, hidden layer l): angle between B_l and W_{l+1,l}ᵀ at the end of
     every epoch (median, and every run thin) per condition; last panel: final validation loss per circuit.
     Table: the plotted medians, minima and maxima."""
     ds = scaling
-    widths = sorted(ds["width"].values, key=lambda w: (len(_dims(w)), sum(_dims(w))))
+    widths = sorted(ds["width"].values, key=lambda w: (len(parse_width(w)), sum(parse_width(w))))
     conds = [c for c in COND if c in ds["condition"].values]
     epochs = ds["epoch"].values
-    panels = [(w, l) for w in widths for l in range(1, len(_dims(w)) - 1)]
+    panels = [(w, l) for w in widths for l in range(1, len(parse_width(w)) - 1)]
     rows = []
     n_rows = -(-(len(panels) + 1) // 4)
     n_cols = -(-(len(panels) + 1) // n_rows)
@@ -113,14 +110,14 @@ def fig_scaling(scaling):
             ax.set_axis_off()
         for k, (width, layer) in enumerate(panels):
             ax = axes[k]
-            dims = _dims(width)
+            dims = parse_width(width)
             for cond in conds:
                 label, colour = COND[cond]
                 angle = ds["alignment_angle"].sel(width=width, condition=cond, hidden_layer=layer).values  # run, epoch
                 require_finite(f"scaling angle {width} hidden layer {layer} {cond}", angle)
                 lo, med, hi = angle.min(axis=0), np.median(angle, axis=0), angle.max(axis=0)
                 ax.plot(epochs, angle.T, color=colour, lw=0.5, alpha=0.5)  # single runs: a 1-1-1 angle is 0 or 180
-                ax.plot(epochs, med, color=colour, label=label)
+                ax.plot(epochs, med, color=colour, label=label, marker="o" if epochs.size == 1 else None, ms=3)
                 rows += [(str(width), layer, cond, int(e), "angle_deg", m, a, b)
                          for e, m, a, b in zip(epochs, med, lo, hi)]
             ax.axhline(90, color="gray", ls=":", lw=0.6)
