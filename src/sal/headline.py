@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import store
+from .deepnet.experiments import final_accuracy
 from .microcircuit.analysis import final_pattern
 
 
@@ -88,7 +89,7 @@ def _deepnet(weight_scatter, training):
                  " / ".join(f"{v:.1f}" for v in final.values), "official code: SAL ≈ 14, RDD (fixed) ≈ 26, STDWI ≈ 54",
                  f"{float(ds['time'][-1]):g} s"))
     tr = store.read(training, kind="deepnet.training_summary")
-    acc = tr["test_accuracy"].isel(epoch=slice(-5, None)).mean("epoch").mean("seed")
+    acc = final_accuracy(tr).mean("seed")
     scale = f"{tr.sizes['seed']} seeds, {tr.sizes['epoch']} epochs"
     methods = [m for m in ("bp", "bp_fa", "sal", "fa") if m in tr["method"].values]
     claim = "SAL close to BP+FA" if {"sal", "bp_fa"} <= set(methods) else "SAL close to BP"

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..deepnet.experiments import final_accuracy
 from ..store import parameters
 from . import require_finite, style
 
@@ -48,11 +49,10 @@ def fig7(weight_scatter):
     return fig, pd.DataFrame(rows, columns=["algorithm", "time_s", "angle_deg"])
 
 
-def final_accuracy(training):
-    """Per dataset, method and seed: test accuracy averaged over the last 5 epochs (the paper's bars)."""
-    acc = training["test_accuracy"]
-    require_finite("fig8 test accuracy", acc.values)
-    return acc.isel(epoch=slice(-5, None)).mean("epoch")
+def _final_accuracy(training):
+    """``final_accuracy`` of the summary, refusing non-finite accuracies before anything is drawn."""
+    require_finite("fig8 test accuracy", training["test_accuracy"].values)
+    return final_accuracy(training)
 
 
 DATASET_LABEL = {"digits": "digits 8×8 (reduced)", "fashion_mnist": "Fashion-MNIST", "cifar10": "CIFAR-10",
@@ -68,7 +68,7 @@ def fig8(training):
     methods = [m for m in METHOD if m in ds["method"].values]
     epochs = ds["epoch"].values
     layers = list(ds["layer"].values)
-    final = final_accuracy(ds)
+    final = _final_accuracy(ds)
     rows = []
     with style():
         width = 2.1 * (1 + len(layers)) + 0.9 * len(datasets) + 1.2
@@ -124,13 +124,13 @@ def fig8_table(training):
     """The methods × datasets table of fig 8: final test accuracy (last 5 epochs), mean ± std over seeds."""
     datasets = list(training["dataset"].values)
     methods = [m for m in METHOD if m in training["method"].values]
-    final = final_accuracy(training)
+    final = _final_accuracy(training)
     rows, cells = [], []
+    mean, std = final.mean("seed"), final.std("seed")
     for m in methods:
-        f = final.sel({"method": m})  # not sel(method=...): that is sel's own keyword
-        cells.append([f"{float(f.sel(dataset=d).mean()):.1f} ± {float(f.sel(dataset=d).std()):.1f}" for d in datasets])
-        rows += [(m, d, float(f.sel(dataset=d).mean()), float(f.sel(dataset=d).std()), training.sizes["seed"])
-                 for d in datasets]
+        at = [{"method": m, "dataset": d} for d in datasets]  # not sel(method=...): that is sel's own keyword
+        cells.append([f"{float(mean.sel(k)):.1f} ± {float(std.sel(k)):.1f}" for k in at])
+        rows += [(m, d, float(mean.sel(k)), float(std.sel(k)), training.sizes["seed"]) for d, k in zip(datasets, at)]
     with style():
         fig, ax = plt.subplots(figsize=(1.3 + 1.3 * len(datasets), 0.35 + 0.22 * (len(methods) + 1)))
         ax.axis("off")
