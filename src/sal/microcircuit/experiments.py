@@ -148,11 +148,12 @@ def run(params: dict) -> xr.Dataset:
     steps = p["steps_per_pattern"]
     rate = rec["spike_count"] * (p["tau_ref"] / steps)
     pops = populations(depth)
-    bounds = np.cumsum([0] + [dims[layer_dims(depth).index(dim)] for _, dim in pops])
+    dim = layer_dims(depth)
+    size = dict(zip(dim, dims))
+    bounds = np.cumsum([0] + [size[d] for _, d in pops])  # neuron ids of each population
     raster_offsets = np.r_[0, np.cumsum(rec["spike_count"][raster].sum(axis=1))]
     angle = np.stack([alignment_angle(rec[b_names[l]], rec[w_names[l + 1]]) for l in range(depth - 1)], axis=1)
     end_of_epoch = np.arange(1, epochs + 1) * per_epoch - 1
-    dim = layer_dims(depth)
     pat = ("pattern",)
     weights = {}
     for l, name in enumerate(w_names, start=1):
