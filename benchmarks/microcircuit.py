@@ -28,19 +28,23 @@ def epoch_inputs(p):
     return x, np.tanh(x), phase
 
 
-def main():
-    p = paper_params("sal", 0)
-    x, y, phase = epoch_inputs(p)
+def seconds_per_step(p, x, y, phase, steps=20_000, repeats=5):
+    """Median over ``repeats`` epochs of one circuit of params ``p`` (after a warm-up that compiles or
+    loads the cached kernel), per simulated step."""
     net = Microcircuit(p, initial_weights(p), generator(p["poisson_seed"]))
-    net.present(x[:2], y[:2], True, phase[:2], 3000)  # warm up: compile or load the cached kernel
-
-    steps = 20_000
+    net.present(x[:2], y[:2] if np.ndim(y) else y, True, phase[:2], 3000)
     times = []
-    for _ in range(5):
+    for _ in range(repeats):
         start = time.perf_counter()
         net.present(x, y, True, phase, steps)
         times.append(time.perf_counter() - start)
-    per_step = statistics.median(times) / (len(x) * steps)
+    return statistics.median(times) / (len(x) * steps)
+
+
+def main():
+    p = paper_params("sal", 0)
+    x, y, phase = epoch_inputs(p)
+    per_step = seconds_per_step(p, x, y, phase)
     print(f"microcircuit [1,1,1], one epoch of 26 x 20000 steps: {1e6 * per_step:6.3f} µs/step "
           f"(median of 5; target <= 0.2 µs; official ~87 µs)")
     print(f"projected paper run ({PAPER_STEPS / 1e6:.0f} M steps): {PAPER_STEPS * per_step:6.1f} s "
@@ -48,15 +52,8 @@ def main():
 
     q = scaling_params("sal", 0, [5, 10, 10, 5], 1, 1000)
     xq = np.resize(np.asarray(q["inputs_training"]), (26, 5))
-    net = Microcircuit(q, initial_weights(q), generator(q["poisson_seed"]))
-    net.present(xq[:2], 0.0, True, phase[:2], 3000)
-    times = []
-    for _ in range(3):
-        start = time.perf_counter()
-        net.present(xq, 0.0, True, phase, steps)
-        times.append(time.perf_counter() - start)
     print(f"microcircuit [5,10,10,5] (two hidden layers), one epoch: "
-          f"{1e6 * statistics.median(times) / (len(xq) * steps):6.3f} µs/step (median of 3)")
+          f"{1e6 * seconds_per_step(q, xq, 0.0, phase, repeats=3):6.3f} µs/step (median of 3)")
 
     for condition in ("sal", "bp"):
         q = paper_params(condition, 0)
