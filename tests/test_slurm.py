@@ -32,7 +32,6 @@ import yaml
 
 from test_workflow import FIGURES
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 PROFILE = "workflow/profiles/slurm"
@@ -239,12 +238,8 @@ def cluster(tmp_path_factory):
         c.stop()
 
 
-def test_workflow_runs_through_slurm(cluster, tmp_path):
-    work = tmp_path / "workflow"
-    work.mkdir()
-    shutil.copy(ROOT / "Snakefile", work)
-    shutil.copytree(ROOT / "workflow", work / "workflow")
-    shutil.copytree(ROOT / "config", work / "config")
+def test_workflow_runs_through_slurm(cluster, tmp_path, copy_workflow):
+    work = copy_workflow(tmp_path / "workflow")
     cmd = [sys.executable, "-m", "snakemake", "--profile", PROFILE, "--configfile", "config/test.yaml",
            # a single node without accounting database: no account, squeue for status, quick first check
            "--slurm-no-account", "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "1",

@@ -1,13 +1,11 @@
 """End to end: the Snakemake workflow on config/test.yaml in a fresh directory."""
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
 FIGURES = ["fig2c_stdd", "fig2d_weight_evolution", "fig2e_phase_plane", "fig11_psp_shapes", "fig12_proof",
            "figS1_stdd_vs_simulation", "fig4_synaptic_noise", "fig5_plasticity_noise", "figS2_kolen_pollack", "fig10_dales_law",
            "fig6_microcircuit", "figS3_microcircuit_scaling", "fig7_weight_scatter", "fig8_cnn_training", "fig8_methods_datasets",
@@ -23,11 +21,8 @@ def snakemake(workdir, *args, overlays=()):
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory):
-    work = tmp_path_factory.mktemp("workflow")
-    shutil.copy(ROOT / "Snakefile", work)
-    shutil.copytree(ROOT / "workflow", work / "workflow")
-    shutil.copytree(ROOT / "config", work / "config")
+def workdir(tmp_path_factory, copy_workflow):
+    work = copy_workflow(tmp_path_factory.mktemp("workflow"))
     run = snakemake(work)
     assert run.returncode == 0, run.stderr[-4000:]
     return work
@@ -81,7 +76,7 @@ def test_headline_tables_list_every_family(workdir):
         assert not table["ours"].astype(str).isin(["", "nan", "inf"]).any(), table
 
 
-def test_killed_run_leaves_no_partial_results_and_resumes(tmp_path):
+def test_killed_run_leaves_no_partial_results_and_resumes(tmp_path, copy_workflow):
     """SIGKILL the whole workflow mid-way: every result file present is complete (atomic writes), and
     after `--unlock` the next run with --rerun-incomplete finishes the job."""
     import os
@@ -90,9 +85,7 @@ def test_killed_run_leaves_no_partial_results_and_resumes(tmp_path):
 
     from sal import store
 
-    for item in ("Snakefile", "workflow", "config"):
-        src = ROOT / item
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / item)
+    copy_workflow(tmp_path)
     cmd = [sys.executable, "-m", "snakemake", "fig2d", "--cores", "2", "--configfile", "config/test.yaml"]
     proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
@@ -118,11 +111,9 @@ FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fa
 
 
 @pytest.mark.skipif(not FASHION_MNIST.is_dir(), reason="dataset-fashion-mnist not installed")
-def test_paper_config_fashion_mnist_part_runs(tmp_path):
+def test_paper_config_fashion_mnist_part_runs(tmp_path, copy_workflow):
     """The paper config's fig-8 part on Fashion-MNIST: paper network, SAL sleep phase, one epoch, offline."""
-    shutil.copy(ROOT / "Snakefile", tmp_path)
-    shutil.copytree(ROOT / "workflow", tmp_path / "workflow")
-    shutil.copytree(ROOT / "config", tmp_path / "config")
+    copy_workflow(tmp_path)
     documented = [sys.executable, "-m", "snakemake", "-n", "--configfile", "config/paper.yaml", "--config",
                   "deepnet={fig8: {datasets: [fashion_mnist]}}", "--", "fig8"]  # README / config/README.md
     run = subprocess.run(documented, cwd=tmp_path, capture_output=True, text=True, timeout=300)
