@@ -3,8 +3,8 @@
     python benchmarks/deepnet.py [--threads N] [FASHION_MNIST_FOLDER]
 
 Prints: one epoch of the quick study (8×8 digits, small network) through ``sal.deepnet.train``; one epoch of
-the paper network on Fashion-MNIST if it is present locally (the folder argument, resources/fashion_mnist or
-Debian's /usr/share/datasets/fashion-mnist), else the epoch projected from the measured per-sample cost
+the paper network on Fashion-MNIST if it is present locally (the folder argument, resources/datasets/fashion_mnist
+or Debian's /usr/share/datasets/fashion-mnist), else the epoch projected from the measured per-sample cost
 on synthetic 28×28 batches; the same projection for CIFAR-10/SVHN (32×32×3); the SAL sleep phase's ms per
 step and the RDD phase's time per epoch (from ``deepnet_spiking.py``, which times them in more detail);
 and, if PyTorch is installed, the same architecture's training batch in PyTorch with our ratio.
@@ -16,6 +16,7 @@ times slower than one thread, so compare ratios measured in one run on an otherw
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -23,6 +24,7 @@ from threadpoolctl import threadpool_limits
 from deepnet_spiking import rdd_seconds_per_simulated_second, sal_ms_per_step
 
 from sal.deepnet import CNN, DatasetNotFoundError, load_dataset, paper_network, paper_params, quick_params, train
+from sal.deepnet.data import default_path, known_locations
 from sal.deepnet.layers import SGD, SoftmaxCrossEntropy
 
 BATCH, TEST_BATCH = 128, 256
@@ -154,9 +156,11 @@ def run(fmnist_path, threads):
     x = digits.normalize(digits.x_train[:BATCH])
     print_breakdown("small network, digits", *layer_times(net, x, digits.y_train[:BATCH]))
 
+    folders = [fmnist_path] if fmnist_path else [default_path("fashion_mnist"), *known_locations("fashion_mnist")]
     try:
-        load_dataset("fashion_mnist", fmnist_path, download=False)
-        measured_epoch({**paper_params("fashion_mnist", "fa", 0), "data_path": fmnist_path, "download": False},
+        folder = next((str(f) for f in folders if f and Path(f).is_dir()), None)
+        load_dataset("fashion_mnist", folder)
+        measured_epoch({**paper_params("fashion_mnist", "fa", 0), "data_path": folder},
                        "\nFashion-MNIST, paper network, FA")
     except DatasetNotFoundError:
         print("\nFashion-MNIST not present locally: epoch projected from the per-sample cost below")

@@ -1,14 +1,10 @@
-"""The fig-8 CNN (spec deepnet §1, §6, §7): gradients, feedback variants, data sets, training, checkpoints."""
+"""The fig-8 CNN (spec deepnet §1, §6, §7): gradients, feedback variants, digits, training, checkpoints
+(data-set files and retrieve: test_deepnet_data.py)."""
 
 import dataclasses
-import gzip
-import hashlib
-import io
 import pickle
 import sys
 import types
-import urllib.error
-import urllib.request
 
 import numpy as np
 import pytest
@@ -16,11 +12,12 @@ import xarray as xr
 
 from sal import store
 from sal.store import provenance
-from sal.deepnet import CNN, METHODS, DatasetChecksumError, DatasetNotFoundError, load_dataset, quick_params, train
-from sal.deepnet import data as data_module
+from sal.deepnet import CNN, METHODS, load_dataset, quick_params, train
 from sal.deepnet.layers import SGD, BatchNorm, Conv2d, Linear, MaxPool2, SoftmaxCrossEntropy
 from sal.deepnet.network import small_network
 from sal.progress import Progress
+
+train_module = sys.modules["sal.deepnet.train"]  # the module (sal.deepnet.train is also the function)
 
 F64 = np.float64
 
@@ -242,123 +239,6 @@ def test_augmentation_is_seeded():
     assert c.shape == x.shape and not np.array_equal(c, a1)
 
 
-@pytest.fixture
-def offline(monkeypatch, tmp_path):
-    """No known local copies; record (and refuse) every network access."""
-    calls = []
-
-    def urlopen(url, *args, **kwargs):
-        calls.append(url)
-        raise urllib.error.URLError("network unreachable (test)")
-
-    monkeypatch.setattr(data_module, "DEBIAN_FASHION_MNIST", tmp_path / "no-debian-package")
-    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
-    return calls
-
-
-WAYS = {"fashion_mnist": ["dataset-fashion-mnist", "train-images-idx3-ubyte.gz"],
-        "cifar10": ["cifar-10-python.tar.gz"], "svhn": ["train_32x32.mat"]}
-
-
-@pytest.mark.parametrize("name", sorted(WAYS))
-def test_missing_dataset_without_download_says_how_to_provide_it(name, offline, tmp_path):
-    with pytest.raises(DatasetNotFoundError) as err:
-        load_dataset(name, resources=tmp_path / "resources", download=False)
-    message = str(err.value)
-    for needle in [f"'{name}'", "data_path", str(tmp_path / "resources" / name), "http", *WAYS[name]]:
-        assert needle in message
-    assert offline == []  # no network access attempted
-
-
-@pytest.mark.parametrize("name", sorted(WAYS))
-def test_failed_download_still_says_what_to_do(name, offline, tmp_path):
-    with pytest.raises(DatasetNotFoundError) as err:
-        load_dataset(name, resources=tmp_path / "resources")
-    message = str(err.value)
-    assert offline and "Download failed" in message and "network unreachable" in message
-    assert "data_path" in message and WAYS[name][-1] in message
-    leftovers = list((tmp_path / "resources").rglob("*")) if (tmp_path / "resources").exists() else []
-    assert all(p.is_dir() for p in leftovers)  # no partial files
-
-
-def test_explicit_path_without_the_files_is_an_error(offline, tmp_path):
-    with pytest.raises(DatasetNotFoundError, match="fashion_mnist"):
-        load_dataset("fashion_mnist", path=tmp_path)
-    assert offline == []
-
-
-def fake_idx(kind, n):
-    """A small IDX file: n 28×28 images or n labels."""
-    rng = np.random.default_rng(n)
-    if kind == "images":
-        return bytes([0, 0, 8, 3]) + np.array([n, 28, 28], ">i4").tobytes() + rng.integers(0, 256, n * 784,
-                                                                                             np.uint8).tobytes()
-    return bytes([0, 0, 8, 1]) + np.array([n], ">i4").tobytes() + rng.integers(0, 10, n, np.uint8).tobytes()
-
-
-def fake_fashion_mnist(n_train=5, n_test=3):
-    return {"train-images-idx3-ubyte": fake_idx("images", n_train),
-            "train-labels-idx1-ubyte": fake_idx("labels", n_train),
-            "t10k-images-idx3-ubyte": fake_idx("images", n_test),
-            "t10k-labels-idx1-ubyte": fake_idx("labels", n_test)}
-
-
-def test_local_files_with_wrong_content_fail_naming_the_file(offline, tmp_path):
-    for stem, raw in fake_fashion_mnist().items():
-        (tmp_path / stem).write_bytes(raw)
-    with pytest.raises(DatasetChecksumError, match="train-images-idx3-ubyte: checksum mismatch"):
-        load_dataset("fashion_mnist", path=tmp_path)
-
-
-def test_verified_download_then_load(monkeypatch, tmp_path):
-    files = {stem: gzip.compress(raw, mtime=0) for stem, raw in fake_fashion_mnist().items()}
-    for stem, raw in fake_fashion_mnist().items():
-        monkeypatch.setitem(data_module.FASHION_MNIST_FILES, stem,
-                            (hashlib.md5(files[stem]).hexdigest(), hashlib.sha256(raw).hexdigest()))
-    monkeypatch.setattr(data_module, "DEBIAN_FASHION_MNIST", tmp_path / "no-debian-package")
-    monkeypatch.setattr(urllib.request, "urlopen",
-                        lambda url, timeout: io.BytesIO(files[url.rsplit("/", 1)[1][:-3]]))
-    d = load_dataset("fashion_mnist", resources=tmp_path)
-    assert d.x_train.shape == (5, 28, 28, 1) and d.x_test.shape == (3, 28, 28, 1) and d.scale == 255
-    assert sorted(p.name for p in (tmp_path / "fashion_mnist").iterdir()) == sorted(f"{s}.gz" for s in files)
-
-
-def test_cifar10_batches_are_parsed_to_nhwc(offline, monkeypatch, tmp_path):
-    folder = tmp_path / "cifar-10-batches-py"
-    folder.mkdir()
-    rng = np.random.default_rng(0)
-    images = {}
-    for batch in data_module.CIFAR10_BATCHES:
-        images[batch] = rng.integers(0, 256, (4, 3, 32, 32), dtype=np.uint8)  # official layout: CHW rows
-        raw = pickle.dumps({b"data": images[batch].reshape(4, -1), b"labels": [1, 2, 3, 4]})
-        (folder / batch).write_bytes(raw)
-        monkeypatch.setitem(data_module.CIFAR10_BATCHES, batch, hashlib.md5(raw).hexdigest())
-    d = load_dataset("cifar10", path=tmp_path)
-    assert d.x_train.shape == (20, 32, 32, 3) and d.x_test.shape == (4, 32, 32, 3)
-    np.testing.assert_array_equal(d.x_test[2, 5, 7], images["test_batch"][2, :, 5, 7])
-    assert d.y_train.tolist() == [1, 2, 3, 4] * 5 and d.augmentation == "crop_flip"
-
-
-def test_svhn_mat_files_are_parsed_with_label_10_as_0(offline, monkeypatch, tmp_path):
-    from scipy.io import savemat
-
-    rng = np.random.default_rng(0)
-    x = rng.integers(0, 256, (32, 32, 3, 3), dtype=np.uint8)  # official layout: (H, W, C, N)
-    for name in data_module.SVHN_FILES:
-        savemat(tmp_path / name, {"X": x, "y": np.array([[10], [1], [9]], dtype=np.uint8)})
-        monkeypatch.setitem(data_module.SVHN_FILES, name, hashlib.md5((tmp_path / name).read_bytes()).hexdigest())
-    d = load_dataset("svhn", path=tmp_path)
-    assert d.x_train.shape == (3, 32, 32, 3) and d.y_test.tolist() == [0, 1, 9]
-    np.testing.assert_array_equal(d.x_train[1], x[..., 1])
-
-
-@pytest.mark.skipif(not data_module.DEBIAN_FASHION_MNIST.is_dir(), reason="dataset-fashion-mnist not installed")
-def test_debian_fashion_mnist():
-    d = load_dataset("fashion_mnist", resources="/nonexistent", download=False)
-    assert d.x_train.shape == (60000, 28, 28, 1) and d.x_test.shape == (10000, 28, 28, 1)
-    assert np.bincount(d.y_test).tolist() == [1000] * 10
-
-
 # --------------------------------------------------------------------------- training
 class StubPhase:
     """Stands in for SALPhase/RDDPhase: moves B a random fraction toward W; keeps a counter as state."""
@@ -378,10 +258,7 @@ class StubPhase:
 @pytest.fixture
 def stub_phases(monkeypatch):
     StubPhase.calls = []
-    for name in ("salphase", "rdd"):
-        module = types.ModuleType(f"sal.deepnet.{name}")
-        module.SALPhase = module.RDDPhase = StubPhase
-        monkeypatch.setitem(sys.modules, f"sal.deepnet.{name}", module)
+    monkeypatch.setattr(train_module, "PHASES", {"sal": StubPhase, "rdd": StubPhase})
     return StubPhase.calls
 
 
@@ -441,12 +318,6 @@ def test_phase_runs_before_each_epoch_and_aligns(stub_phases):
     assert ds["initial_angle"].values == pytest.approx(90, abs=6)
 
 
-def test_missing_phase_module_is_a_clear_error(monkeypatch):
-    monkeypatch.setitem(sys.modules, "sal.deepnet.rdd", None)
-    with pytest.raises(ImportError, match="sal.deepnet.rdd.RDDPhase"):
-        train(quick("rdd", epochs=1))
-
-
 def test_bad_parameters_name_key_and_allowed_values():
     with pytest.raises(ValueError, match="'method' is 'sgd'"):
         train(quick("sgd"))
@@ -471,7 +342,7 @@ def _fake_run(dataset, method, seed, accuracy, n_in):
 
 def test_fig8_summary_and_table_keep_methods_and_datasets_apart():
     """Two data sets with different fc1 sizes stack; the table's cells are each method's own mean ± std."""
-    from sal.deepnet.experiments import training_summary
+    from sal.deepnet.summaries import training_summary
     from sal.plotting.deepnet import fig8, fig8_table
 
     accuracy = {("svhn", "bp"): (90, 92), ("svhn", "sal"): (88, 86),

@@ -1,14 +1,28 @@
-"""Image data sets of fig 8 (spec deepnet §7): found locally or downloaded with verified checksums.
+"""Image data sets of fig 8 (spec deepnet §7): retrieved once into a folder, then only read.
 
-Where a data set comes from, in order: the folder given as ``path`` (train parameter ``data_path``); known
-local locations (``<resources>/<name>/``, and for Fashion-MNIST Debian's ``dataset-fashion-mnist`` package at
-/usr/share/datasets/fashion-mnist); else, with ``download=True``, the canonical URLs into
-``<resources>/<name>/`` (written atomically, MD5 verified). Every file read is checked against the published
-checksum (Fashion-MNIST: SHA-256 of the uncompressed IDX content, because Debian re-compresses the .gz files).
-A missing data set raises :class:`DatasetNotFoundError` saying exactly how to provide it.
+:func:`retrieve` fills a folder (in the workflow ``resources/datasets/<name>``, a step of its own that runs once,
+before any training job) with the data set's files, from the first of: the folder ``source`` (config
+``deepnet.fig8.data_paths``) if given, and then only from there; known local locations (for Fashion-MNIST
+Debian's ``dataset-fashion-mnist`` package at /usr/share/datasets/fashion-mnist; ``resources/<name>/``, where
+earlier versions downloaded to); else a download with pooch from the official mirrors. Files are copied, never
+linked (compute nodes may not see the login node's /usr/share), and each is verified against its published
+hash (Fashion-MNIST: SHA-256 of the uncompressed IDX content, because Debian re-compresses the .gz files, and
+pooch checks the MD5 of a downloaded .gz; the others: MD5 of the published file). The folder is built under a
+temporary sibling name and renamed when complete, so an interrupted retrieve leaves no half folder, and a
+retrieve that finds ``dest`` complete does nothing. From the shell:
+``python -m sal.deepnet.data NAME DEST [--source FOLDER]``.
+
+:func:`load_dataset` only reads (train parameter ``data_path``: the retrieved folder; it verifies the hashes
+again) and never downloads; a missing data set raises :class:`DatasetNotFoundError` saying how to provide it.
+Accepted layouts, for ``source`` and ``data_path`` alike: Fashion-MNIST the four IDX files, each .gz or not, in
+the folder or its torchvision layout ``FashionMNIST/raw``; CIFAR-10 the six pickled batches in
+``cifar-10-batches-py/`` or the folder itself, or ``cifar-10-python.tar.gz``; SVHN ``train_32x32.mat`` and
+``test_32x32.mat``.
 
 ``digits`` is the 8×8 data set bundled with scikit-learn (1 797 images, offline everywhere), split once
 into 1 437 training and 360 test images by a fixed seed: the quick study's stand-in, not a paper data set.
+It needs no retrieve (the workflow calls none for it; :func:`retrieve` writes only a marker file) and
+load_dataset ignores ``path`` for it.
 
 Images stay uint8 NHWC in memory; :meth:`ImageData.normalize` maps a batch to float32 (x/scale − mean)/std
 with the official per-data-set constants, :meth:`ImageData.augment` applies the official augmentation
@@ -17,21 +31,32 @@ with the official per-data-set constants, :meth:`ImageData.augment` applies the 
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import hashlib
+import logging
 import os
 import pickle
+import shutil
 import tarfile
-import urllib.request
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
+import pooch
+
+log = logging.getLogger(__name__)
 
 DATA_PATH_KEY = "data_path"
 DIGITS_SPLIT_SEED = 0
 DIGITS_TEST_SIZE = 360
-DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
+DEBIAN_FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")  # Debian package dataset-fashion-mnist
+LEGACY_RESOURCES = Path("resources")  # earlier versions downloaded into resources/<name>/ (relative to the cwd)
+RETRIEVED = "resources/datasets"  # the workflow retrieves each data set into RETRIEVED/<name>
+DIGITS_MARKER = "bundled-with-scikit-learn.txt"
+DOWNLOAD_TIMEOUT = 60  # seconds without data before a download attempt is given up
 
 FASHION_MNIST_URLS = ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
                       "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/")
@@ -71,8 +96,10 @@ AUGMENTATION = {"digits": "flip", "fashion_mnist": "flip", "cifar10": "crop_flip
 DATASETS = tuple(AUGMENTATION)
 
 
+
+
 class DatasetNotFoundError(FileNotFoundError):
-    """A data set is neither at the given path, nor at a known location, nor downloadable."""
+    """A data set is not in the folder a run reads, or could not be retrieved from anywhere."""
 
 
 class DatasetChecksumError(ValueError):
@@ -120,82 +147,194 @@ class ImageData:
         return np.where(flip[:, None, None, None], x[:, :, ::-1], x)
 
 
-def load_dataset(name: str, path=None, resources="resources", download: bool = True) -> ImageData:
-    """Load data set ``name`` (one of DATASETS) from ``path``, a known location or (``download``) the web."""
-    if name not in DATASETS:
-        raise ValueError(f"unknown data set {name!r}; known: {list(DATASETS)}")
+
+class _File(NamedTuple):
+    """One file of a data set: ``path`` where it is, ``rel`` its name in a retrieved folder, and its check."""
+
+    key: str
+    path: Path
+    rel: str
+    kind: str  # "md5" (of the file) or "idx-sha256" (of the uncompressed IDX content)
+    expected: str
+
+
+def default_path(name: str) -> str | None:
+    """Where the workflow retrieves data set ``name`` (relative to its working directory); None for digits."""
+    return None if name == "digits" else f"{RETRIEVED}/{name}"
+
+
+def load_dataset(name: str, path=None) -> ImageData:
+    """Read data set ``name`` (one of DATASETS) from the folder ``path`` (see :func:`retrieve`); digits from
+    scikit-learn (``path`` ignored). Never downloads."""
+    _check_name(name)
     if name == "digits":
         return _digits()
-    path = None if path is None else Path(path)
-    resources = Path(resources)
-    return {"fashion_mnist": _fashion_mnist, "cifar10": _cifar10, "svhn": _svhn}[name](path, resources, download)
+    if path is None:
+        raise _not_found(name, None, " No folder given (train parameter 'data_path' is None).")
+    folder = Path(path)
+    files = _files(name, folder)
+    if files is None:
+        raise _not_found(name, folder, f" Looked in: {folder}.")
+    return {"fashion_mnist": _fashion_mnist, "cifar10": _cifar10, "svhn": _svhn}[name](files)
 
 
-# --------------------------------------------------------------------------- helpers
-def _digest(data: bytes, algorithm: str) -> str:
-    return hashlib.new(algorithm, data).hexdigest()
+def retrieve(name: str, dest, source=None) -> Path:
+    """Fill the folder ``dest`` with data set ``name``'s files: copied from ``source`` if given, else from a
+    known local location, else downloaded (pooch); every file verified. Atomic (built in a temporary sibling
+    folder, then renamed); nothing to do if ``dest`` is already complete. Returns ``dest``."""
+    _check_name(name)
+    dest = Path(dest)
+    if dest.is_dir() and not any(dest.iterdir()):
+        dest.rmdir()  # an empty folder (made by hand or by a tool) holds nothing to keep
+    if dest.exists():
+        if _complete(name, dest):
+            log.info("%s: already retrieved in %s", name, dest)
+            return dest
+        raise FileExistsError(f"{dest} exists but does not hold a complete '{name}' data set; delete it and "
+                              f"retrieve again")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(f".{dest.name}.part-{uuid.uuid4().hex[:12]}")  # a sibling: the rename stays on one disk
+    tmp.mkdir()  # (not mkdtemp: its mode 0700 would stay on dest; mkdir honours the umask)
+    try:
+        origin = _fill(name, tmp, Path(source) if source else None, dest)  # "" (an empty config entry) = none
+        try:
+            os.rename(tmp, dest)
+        except OSError:
+            if not _complete(name, dest):  # else a concurrent retrieve finished first: its folder is as good
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    log.info("%s: retrieved from %s into %s", name, origin, dest)
+    return dest
 
 
-def _file_md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+# --------------------------------------------------------------------------- retrieving
+def known_locations(name: str) -> list[Path]:
+    """Local folders that may already hold data set ``name``, in the order retrieve looks."""
+    return [LEGACY_RESOURCES / name] + ([DEBIAN_FASHION_MNIST] if name == "fashion_mnist" else [])
 
 
-def _check(path, actual: str, expected: str) -> None:
+def _downloads(name: str) -> list[tuple[list[str], str, str]]:
+    """(mirror URLs, file name, pooch known_hash) of every file to download for data set ``name``."""
+    if name == "fashion_mnist":
+        return [([base + f"{stem}.gz" for base in FASHION_MNIST_URLS], f"{stem}.gz", f"md5:{md5}")
+                for stem, (md5, _) in FASHION_MNIST_FILES.items()]
+    if name == "cifar10":
+        return [([CIFAR10_URL], CIFAR10_TAR[0], f"md5:{CIFAR10_TAR[1]}")]
+    return [([SVHN_URL + fn], fn, f"md5:{md5}") for fn, md5 in SVHN_FILES.items()]
+
+
+def _complete(name: str, folder: Path) -> bool:
+    return (folder / DIGITS_MARKER).is_file() if name == "digits" else _files(name, folder) is not None
+
+
+def _fill(name: str, tmp: Path, source: Path | None, dest: Path) -> str:
+    """Put the files of ``name`` (to be ``dest``) into the empty folder ``tmp``; return where they came from."""
+    if name == "digits":
+        (tmp / DIGITS_MARKER).write_text("digits: bundled with scikit-learn (sklearn.datasets.load_digits); "
+                                         "nothing to retrieve\n")
+        return "scikit-learn"
+    looked = [source] if source is not None else known_locations(name)
+    for folder in looked:
+        files = _files(name, folder)
+        if files is not None:
+            for f in files:
+                target = tmp / f.rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(f.path, target)
+                _verify(target, f.kind, f.expected, label=f.path)
+            return str(folder)
+    if source is not None:
+        raise _not_found(name, dest, f" Not in the given source folder {source}.")
+    downloader = pooch.HTTPDownloader(timeout=DOWNLOAD_TIMEOUT)
+    for mirrors, fname, known_hash in _downloads(name):
+        errors = []
+        for url in mirrors:
+            log.info("%s: downloading %s", name, url)
+            try:
+                pooch.retrieve(url, known_hash, fname=fname, path=tmp, downloader=downloader)
+                break
+            except (OSError, ValueError) as err:  # requests' errors are OSErrors; a hash mismatch a ValueError
+                errors.append(f"{url}: {err}")
+        else:
+            where = ", ".join(map(str, looked))
+            raise _not_found(name, dest, f" Not in {where}; download failed: " + "; ".join(errors))
+    return "download"
+
+
+# --------------------------------------------------------------------------- checks and messages
+def _check_name(name: str) -> None:
+    if name not in DATASETS:
+        raise ValueError(f"unknown data set {name!r}; known: {list(DATASETS)}")
+
+
+def _check(label, actual: str, expected: str) -> None:
     if actual != expected:
-        raise DatasetChecksumError(f"{path}: checksum mismatch (got {actual}, expected {expected}); the file is "
+        raise DatasetChecksumError(f"{label}: checksum mismatch (got {actual}, expected {expected}); the file is "
                                    f"corrupt, truncated or not the published one: delete or replace it")
 
 
-def _how_to_provide(name: str, files: list[str], urls: list[str], resources: Path, debian: bool) -> str:
-    ways = [f"  - set the train parameter '{DATA_PATH_KEY}' (load_dataset(path=...)) to a folder holding "
-            + ", ".join(files)]
-    if debian:
-        ways.append(f"  - install Debian's package: apt-get install dataset-fashion-mnist "
-                    f"(puts the files in {DEBIAN_FASHION_MNIST})")
-    ways.append(f"  - download {' and '.join(urls)} into {resources / name}/ (load_dataset does this itself with "
-                f"download=True; checksums are verified)")
-    return "Provide it in one of these ways:\n" + "\n".join(ways)
-
-
-def _not_found(name, looked, files, urls, resources, debian=False, failure="") -> DatasetNotFoundError:
-    where = ", ".join(str(p) for p in looked) or "nowhere"
-    message = f"data set '{name}' not found (looked in: {where}).{failure}\n"
-    return DatasetNotFoundError(message + _how_to_provide(name, files, urls, resources, debian))
-
-
-def _download(url: str, dest: Path, md5: str) -> None:
-    """Fetch ``url`` to ``dest`` atomically (temporary name, MD5 check, rename)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(f".{dest.name}.part-{os.getpid()}")
-    digest = hashlib.md5()
+def _idx_content(path: Path, label=None) -> bytes:
+    """The IDX bytes of ``path`` (gunzipped if it ends in .gz); an unreadable file is named as ``label``."""
     try:
-        with urllib.request.urlopen(url, timeout=60) as response, open(tmp, "wb") as out:
-            for chunk in iter(lambda: response.read(1 << 20), b""):
-                digest.update(chunk)
-                out.write(chunk)
-        _check(url, digest.hexdigest(), md5)
-        os.replace(tmp, dest)
-    finally:
-        tmp.unlink(missing_ok=True)
+        return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    except (OSError, EOFError) as err:
+        raise DatasetChecksumError(f"{label or path}: unreadable ({err})") from err
 
 
-def _fetch_all(name, targets, resources, looked, files, urls, debian=False) -> None:
-    """Download each (mirror URLs, destination, md5); on failure raise DatasetNotFoundError saying what to do."""
-    for mirrors, dest, md5 in targets:
-        errors = []
-        for url in mirrors:
-            try:
-                _download(url, dest, md5)
-                break
-            except (OSError, DatasetChecksumError) as err:  # URLError and timeouts are OSErrors
-                errors.append(f"{url}: {err}")
-        else:
-            failure = " Download failed: " + "; ".join(errors)
-            raise _not_found(name, looked, files, urls, resources, debian, failure)
+def _verify(path: Path, kind: str, expected: str, label=None) -> None:
+    """Raise DatasetChecksumError naming ``label`` (default ``path``) unless ``path`` has the expected hash."""
+    actual = (hashlib.sha256(_idx_content(path, label)).hexdigest() if kind == "idx-sha256"
+              else pooch.file_hash(str(path), alg="md5"))
+    _check(label or path, actual, expected)
+
+
+def _layouts(name: str) -> str:
+    return {"fashion_mnist": ", ".join(f"{stem}.gz" for stem in FASHION_MNIST_FILES) + " (.gz or not)",
+            "cifar10": f"{CIFAR10_DIR}/ (data_batch_1..5, test_batch) or {CIFAR10_TAR[0]}",
+            "svhn": " and ".join(SVHN_FILES)}[name]
+
+
+def _not_found(name: str, path: Path | None, reason: str) -> DatasetNotFoundError:
+    """DatasetNotFoundError for ``name`` (``reason`` says what was missing) with the ways to provide it."""
+    path = path if path is not None else default_path(name)
+    urls = [u for mirrors, _, _ in _downloads(name) for u in mirrors[:1]]
+    ways = [f"  - retrieve it (once, before training; downloads if needed, verifies checksums): "
+            f"python -m sal.deepnet.data {name} {path} [--source FOLDER]; the workflow does this itself "
+            f"(target: resources/datasets/{name}) and gives the training runs that folder as '{DATA_PATH_KEY}'",
+            f"  - a folder of your own holding {_layouts(name)}: retrieve's --source (workflow config: "
+            f"deepnet.fig8.data_paths.{name}); it is copied, not linked"]
+    if name == "fashion_mnist":
+        ways.append(f"  - install Debian's package: apt-get install dataset-fashion-mnist (puts the files in "
+                    f"{DEBIAN_FASHION_MNIST}, where retrieve finds them)")
+    ways.append(f"  - without network on this machine: download {', '.join(urls)} elsewhere and give the folder "
+                f"as the source")
+    return DatasetNotFoundError(f"data set '{name}' not found.{reason}\nProvide it in one of these ways:\n"
+                                + "\n".join(ways))
+
+
+def _files(name: str, folder: Path) -> list[_File] | None:
+    """Every file of data set ``name`` in ``folder`` (any accepted layout), or None if one is missing."""
+    if name == "fashion_mnist":
+        for candidate in (folder, folder / "FashionMNIST" / "raw"):
+            found = []
+            for stem, (_, sha256) in FASHION_MNIST_FILES.items():
+                path = next((p for p in (candidate / stem, candidate / f"{stem}.gz") if p.is_file()), None)
+                if path is None:
+                    break
+                found.append(_File(stem, path, path.name, "idx-sha256", sha256))
+            else:
+                return found
+        return None
+    if name == "cifar10":
+        for batches in (folder / CIFAR10_DIR, folder):
+            if all((batches / b).is_file() for b in CIFAR10_BATCHES):
+                return [_File(b, batches / b, f"{CIFAR10_DIR}/{b}", "md5", md5) for b, md5 in CIFAR10_BATCHES.items()]
+        tar = folder / CIFAR10_TAR[0]
+        return [_File("tar", tar, tar.name, "md5", CIFAR10_TAR[1])] if tar.is_file() else None
+    if all((folder / fn).is_file() for fn in SVHN_FILES):
+        return [_File(fn, folder / fn, fn, "md5", md5) for fn, md5 in SVHN_FILES.items()]
+    return None
 
 
 # --------------------------------------------------------------------------- digits
@@ -213,80 +352,40 @@ def _digits() -> ImageData:
 
 
 # --------------------------------------------------------------------------- Fashion-MNIST
-def _idx_folder(folder: Path) -> Path | None:
-    """``folder`` or its torchvision layout FashionMNIST/raw, if it holds all four IDX files (.gz or not)."""
-    for candidate in (folder, folder / "FashionMNIST" / "raw"):
-        if all((candidate / stem).is_file() or (candidate / f"{stem}.gz").is_file() for stem in FASHION_MNIST_FILES):
-            return candidate
-    return None
-
-
-def _read_idx(folder: Path, stem: str) -> np.ndarray:
-    raw_path = folder / stem
-    path = raw_path if raw_path.is_file() else folder / f"{stem}.gz"
-    try:
-        data = path.read_bytes() if path == raw_path else gzip.decompress(path.read_bytes())
-    except (OSError, EOFError) as err:
-        raise DatasetChecksumError(f"{path}: unreadable ({err})") from err
-    _check(path, _digest(data, "sha256"), FASHION_MNIST_FILES[stem][1])
+def _read_idx(f: _File) -> np.ndarray:
+    data = _idx_content(f.path)
+    _check(f.path, hashlib.sha256(data).hexdigest(), f.expected)
     ndim = data[3]
     shape = np.frombuffer(data, dtype=">i4", count=ndim, offset=4)
     return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
 
 
-def _fashion_mnist(path, resources, download) -> ImageData:
+def _fashion_mnist(files: list[_File]) -> ImageData:
     name = "fashion_mnist"
-    files = [f"{stem}(.gz)" for stem in FASHION_MNIST_FILES]
-    urls = [FASHION_MNIST_URLS[0] + f"{stem}.gz" for stem in FASHION_MNIST_FILES]
-    local = resources / name
-    looked = [path] if path is not None else [local, DEBIAN_FASHION_MNIST]
-    folder = next((f for f in map(_idx_folder, looked) if f is not None), None)
-    if folder is None:
-        if path is not None or not download:
-            raise _not_found(name, looked, files, urls, resources, debian=True)
-        targets = [([base + f"{stem}.gz" for base in FASHION_MNIST_URLS], local / f"{stem}.gz", md5)
-                   for stem, (md5, _) in FASHION_MNIST_FILES.items()]
-        _fetch_all(name, targets, resources, looked, files, urls, debian=True)
-        folder = local
-    arrays = {stem: _read_idx(folder, stem) for stem in FASHION_MNIST_FILES}
+    arrays = {f.key: _read_idx(f) for f in files}
     mean, std = NORMALISATION[name]
     return ImageData(name, arrays["train-images-idx3-ubyte"][..., None],
                      arrays["train-labels-idx1-ubyte"].astype(np.int64),
                      arrays["t10k-images-idx3-ubyte"][..., None], arrays["t10k-labels-idx1-ubyte"].astype(np.int64),
-                     255.0, mean, std, AUGMENTATION[name], str(folder))
+                     255.0, mean, std, AUGMENTATION[name], str(files[0].path.parent))
 
 
 # --------------------------------------------------------------------------- CIFAR-10
-def _cifar_batches(folder: Path):
-    """(source, {batch name: bytes}) of the six pickled batches in ``folder`` (extracted or the tarball), or None."""
-    for batches in (folder / CIFAR10_DIR, folder):
-        if all((batches / b).is_file() for b in CIFAR10_BATCHES):
-            return str(batches), {b: (batches / b).read_bytes() for b in CIFAR10_BATCHES}
-    tar = folder / CIFAR10_TAR[0]
-    if tar.is_file():
-        _check(tar, _file_md5(tar), CIFAR10_TAR[1])
-        with tarfile.open(tar, "r:gz") as archive:
-            return str(tar), {b: archive.extractfile(f"{CIFAR10_DIR}/{b}").read() for b in CIFAR10_BATCHES}
-    return None
-
-
-def _cifar10(path, resources, download) -> ImageData:
+def _cifar10(files: list[_File]) -> ImageData:
     name = "cifar10"
-    files = [f"{CIFAR10_DIR}/ (data_batch_1..5, test_batch) or {CIFAR10_TAR[0]}"]
-    local = resources / name
-    looked = [path] if path is not None else [local]
-    found = next((b for b in map(_cifar_batches, looked) if b is not None), None)
-    if found is None:
-        if path is not None or not download:
-            raise _not_found(name, looked, files, [CIFAR10_URL], resources)
-        _fetch_all(name, [([CIFAR10_URL], local / CIFAR10_TAR[0], CIFAR10_TAR[1])], resources, looked, files,
-                   [CIFAR10_URL])
-        found = _cifar_batches(local)
-    source, raw = found
+    if files[0].key == "tar":
+        tar = files[0]
+        _verify(tar.path, tar.kind, tar.expected)
+        with tarfile.open(tar.path, "r:gz") as archive:
+            raw = {b: archive.extractfile(f"{CIFAR10_DIR}/{b}").read() for b in CIFAR10_BATCHES}
+        source = str(tar.path)
+    else:
+        raw = {f.key: f.path.read_bytes() for f in files}
+        source = str(files[0].path.parent)
     parts = {}
     for batch, md5 in CIFAR10_BATCHES.items():
         data = raw[batch]
-        _check(f"{source}:{batch}", _digest(data, "md5"), md5)
+        _check(f"{source}:{batch}", hashlib.md5(data).hexdigest(), md5)
         entry = pickle.loads(data, encoding="bytes")  # safe: the bytes are the published (checksummed) file
         parts[batch] = (entry[b"data"].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1),
                         np.asarray(entry[b"labels"], dtype=np.int64))
@@ -298,26 +397,32 @@ def _cifar10(path, resources, download) -> ImageData:
 
 
 # --------------------------------------------------------------------------- SVHN
-def _svhn(path, resources, download) -> ImageData:
+def _svhn(files: list[_File]) -> ImageData:
     from scipy.io import loadmat
 
     name = "svhn"
-    urls = [SVHN_URL + f for f in SVHN_FILES]
-    local = resources / name
-    looked = [path] if path is not None else [local]
-    folder = next((f for f in looked if all((f / fn).is_file() for fn in SVHN_FILES)), None)
-    if folder is None:
-        if path is not None or not download:
-            raise _not_found(name, looked, list(SVHN_FILES), urls, resources)
-        _fetch_all(name, [([SVHN_URL + fn], local / fn, md5) for fn, md5 in SVHN_FILES.items()], resources,
-                   looked, list(SVHN_FILES), urls)
-        folder = local
     split = {}
-    for fn, md5 in SVHN_FILES.items():
-        _check(folder / fn, _file_md5(folder / fn), md5)
-        mat = loadmat(folder / fn)
+    for f in files:
+        _verify(f.path, f.kind, f.expected)
+        mat = loadmat(f.path)
         labels = mat["y"].ravel().astype(np.int64)
-        split[fn] = (np.ascontiguousarray(mat["X"].transpose(3, 0, 1, 2)), np.where(labels == 10, 0, labels))
+        split[f.key] = (np.ascontiguousarray(mat["X"].transpose(3, 0, 1, 2)), np.where(labels == 10, 0, labels))
     mean, std = NORMALISATION[name]
     (x_train, y_train), (x_test, y_test) = split["train_32x32.mat"], split["test_32x32.mat"]
-    return ImageData(name, x_train, y_train, x_test, y_test, 255.0, mean, std, AUGMENTATION[name], str(folder))
+    return ImageData(name, x_train, y_train, x_test, y_test, 255.0, mean, std, AUGMENTATION[name],
+                     str(files[0].path.parent))
+
+
+def main(argv=None) -> None:
+    """``python -m sal.deepnet.data NAME DEST [--source FOLDER]``: :func:`retrieve` from the shell."""
+    parser = argparse.ArgumentParser(prog="python -m sal.deepnet.data", description=retrieve.__doc__)
+    parser.add_argument("name", choices=DATASETS)
+    parser.add_argument("dest", help=f"folder to fill (the workflow's: {RETRIEVED}/NAME)")
+    parser.add_argument("--source", help="a folder already holding the files (copied and verified)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    print(retrieve(args.name, args.dest, args.source))
+
+
+if __name__ == "__main__":
+    main()

@@ -17,7 +17,6 @@ identical to an uninterrupted one.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import pickle
@@ -29,11 +28,13 @@ import xarray as xr
 from ..progress import Progress
 from ..rng import substreams
 from ..store import provenance
-from .data import DATASETS, load_dataset
+from .data import DATASETS, default_path, load_dataset
 from .layers import SGD, SoftmaxCrossEntropy
 from .network import CNN, METHODS, PHASE_METHODS, paper_network, small_network
+from .rdd import RDDPhase
+from .salphase import SALPhase
 
-PHASES = {"sal": ("sal.deepnet.salphase", "SALPhase"), "rdd": ("sal.deepnet.rdd", "RDDPhase")}
+PHASES = {"sal": SALPhase, "rdd": RDDPhase}
 STREAMS = ("init", "batches", "augment", "phase")
 CHECKPOINT_KIND = "sal.deepnet.train checkpoint"
 METRICS = {
@@ -47,9 +48,11 @@ METRICS = {
 def paper_params(dataset: str, method: str, seed: int) -> dict:
     """The paper's run (spec §1): 100 epochs of SGD (lr 0.01, momentum 0.9, batch 128, test batch 256),
     weight decay 1e-3 on FC W and B for KP only, the official double softmax and augmentation.
-    ``phase`` holds keyword arguments for the SAL/RDD phase class ({} = its defaults, the paper's settings)."""
+    ``phase`` holds keyword arguments for the SAL/RDD phase class ({} = its defaults, the paper's settings).
+    ``data_path``: the folder the data set was retrieved into (``sal.deepnet.data.retrieve``; by default the
+    workflow's resources/datasets/<dataset>, relative to the working directory); None for digits."""
     return {
-        "dataset": dataset, "data_path": None, "resources": "resources", "download": True,
+        "dataset": dataset, "data_path": default_path(dataset),
         "method": method, "seed": int(seed),
         "epochs": 100, "batch_size": 128, "test_batch_size": 256, "lr": 0.01, "momentum": 0.9,
         "weight_decay": 1e-3 if method == "kp" else 0.0,
@@ -61,7 +64,7 @@ def quick_params(method: str, seed: int) -> dict:
     """The quick study (clearly not the paper): 8×8 digits, the small network, 20 epochs of batch 32, the clean
     cross-entropy and no augmentation (horizontal flips of digits are odd); offline, seconds per run (BP ≈ 0.3 s
     per epoch; the SAL/RDD phases add their own cost)."""
-    return {**paper_params("digits", method, seed), "download": False, "epochs": 20, "batch_size": 32,
+    return {**paper_params("digits", method, seed), "epochs": 20, "batch_size": 32,
             "double_softmax": False, "augment": False, "network": small_network()}
 
 
@@ -76,6 +79,10 @@ def validate(params: dict) -> dict:
         raise ValueError(f"deepnet parameter 'method' is {p['method']!r}; allowed: {sorted(METHODS)}")
     if p["dataset"] not in DATASETS:
         raise ValueError(f"deepnet parameter 'dataset' is {p['dataset']!r}; allowed: {list(DATASETS)}")
+    folder_given = isinstance(p["data_path"], str) and p["data_path"] != ""
+    if not folder_given and not (p["data_path"] is None and p["dataset"] == "digits"):
+        raise ValueError(f"deepnet parameter 'data_path' is {p['data_path']!r}; allowed: the folder the data set "
+                         f"was retrieved into (a non-empty string; None only for digits)")
     for key in ("seed", "epochs", "batch_size", "test_batch_size"):
         if isinstance(p[key], bool) or not isinstance(p[key], int) or p[key] < (0 if key == "seed" else 1):
             raise ValueError(f"deepnet parameter {key!r} is {p[key]!r}; allowed: an integer >= "
@@ -92,17 +99,9 @@ def validate(params: dict) -> dict:
 
 
 def make_phase(method: str, sizes, kwargs: dict, rng: np.random.Generator):
-    """The SAL or RDD phase object for FC sizes ``sizes``, drawing from ``rng`` (imported lazily: they live in
-    their own modules). Its ``run(W_list, b_list, B_list)`` updates the FC feedback matrices in place."""
-    module_name, class_name = PHASES[method]
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as err:
-        if err.name != module_name:
-            raise
-        raise ImportError(f"method {method!r} needs {module_name}.{class_name}, but {module_name} is not "
-                          f"available; choose another method or add that module") from err
-    return getattr(module, class_name)(list(sizes), rng=rng, **kwargs)
+    """The SAL or RDD phase object for FC sizes ``sizes``, drawing from ``rng``. Its ``run(W_list, b_list,
+    B_list)`` updates the FC feedback matrices in place."""
+    return PHASES[method](list(sizes), rng=rng, **kwargs)
 
 
 def run_phase(phase, net) -> None:
@@ -181,7 +180,7 @@ def train(params: dict, checkpoint=None) -> xr.Dataset:
     W–B alignment metrics per FC layer. With ``checkpoint`` (a file path), the full state is saved there
     atomically after every epoch, and a run finds and resumes it (same parameters; ``epochs`` may grow)."""
     p = validate(params)
-    data = load_dataset(p["dataset"], p["data_path"], p["resources"], p["download"])
+    data = load_dataset(p["dataset"], p["data_path"])
     rngs = dict(zip(STREAMS, substreams(p["seed"], len(STREAMS))))
     net = CNN(p["method"], data.input_shape, rngs["init"], **p["network"], weight_decay=p["weight_decay"])
     loss = SoftmaxCrossEntropy(p["double_softmax"])
