@@ -22,6 +22,12 @@ def test_run_and_provenance(tmp_path, capsys):
     assert main(["provenance", str(out)]) == 0
     text = capsys.readouterr().out
     assert "principle.weight_evolution" in text and "seed:        4" in text and '"epochs": 40' in text
+    for field in ("code hash:", "commit:", "versions:    python", "numpy", "numba", "xarray", "h5py"):
+        assert field in text, field
+    assert ds.attrs["sal_labels"] == '{"condition": "w_ij_fixed", "seed": "4"}'
+    from sal.principle.registry import FAMILY
+    from sal.pipeline import experiment_code
+    assert ds.attrs["sal_code"] == experiment_code(FAMILY.experiment("weight_evolution"))  # = the rule's code
 
 
 def test_errors_are_reported_not_raised(tmp_path, capsys):
@@ -29,7 +35,7 @@ def test_errors_are_reported_not_raised(tmp_path, capsys):
     assert "missing.nc: result file does not exist" in capsys.readouterr().err
     assert main(["run", "principle", "weight_evolution", "--config", *CONFIGS, "--seed", "1",
                  "-o", str(tmp_path / "x.nc")]) == 2
-    assert "needs a condition" in capsys.readouterr().err
+    assert "missing ['condition']" in capsys.readouterr().err
     bad = tmp_path / "config" / "bad.yaml"
     bad.parent.mkdir()
     bad.write_text("principle: {}\n")

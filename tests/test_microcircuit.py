@@ -430,7 +430,7 @@ def test_deep_run_is_bitwise_reproducible(deep_runs):
 
 
 def test_scaling_summary_stacks_circuits_of_different_depth(deep_runs):
-    from sal.microcircuit.experiments import scaling_summary
+    from sal.microcircuit.summaries import scaling_summary
 
     shallow = run(deep("sal", dims=(3, 4, 2)))
     summary = scaling_summary({("3x4x2", "sal", 0): shallow, ("3x4x4x2", "sal", 0): deep_runs["sal"]})

@@ -1,15 +1,19 @@
 """End to end: the Snakemake workflow on config/test.yaml in a fresh directory."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-FIGURES = ["fig2c_stdd", "fig2d_weight_evolution", "fig2e_phase_plane", "fig11_psp_shapes", "fig12_proof",
-           "figS1_stdd_vs_simulation", "fig4_synaptic_noise", "fig5_plasticity_noise", "figS2_kolen_pollack", "fig10_dales_law",
-           "fig6_microcircuit", "figS3_microcircuit_scaling", "fig7_weight_scatter", "fig8_cnn_training", "fig8_methods_datasets",
-           "fig9_salnet"]
+import sal.config
+from sal.registry import FAMILIES
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_CONFIG = sal.config.load([ROOT / "config" / "config.yaml", ROOT / "config" / "test.yaml"])
+#: every figure stem the test study builds, from the families' registries
+FIGURES = [job.stem for family in FAMILIES for job in family.figure_jobs(TEST_CONFIG[family.name])]
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +51,8 @@ def test_changed_parameter_reruns_only_its_dependents(workdir):
     assert run.returncode == 0, out
     table = out[out.index("Job stats"):].split("total")[0]
     jobs = {line.split()[0] for line in table.splitlines()[3:] if line.strip()}
-    assert jobs == {"principle_analytic", "plot_fig12_proof", "headline_numbers", "all"}, table
+    assert jobs == {"principle_proof", "plot_principle", "headline", "all"}, table
+    assert "results/figures/fig12_proof.pdf" in out and "results/figures/fig2c_stdd.pdf" not in out
 
 
 def test_named_target_rebuilds_one_figure(workdir):
@@ -55,7 +60,7 @@ def test_named_target_rebuilds_one_figure(workdir):
     run = snakemake(workdir, "fig2c")
     assert run.returncode == 0, run.stderr[-3000:]
     assert (workdir / "results/figures/fig2c_stdd.png").exists()
-    assert "plot_fig2d_weight_evolution" not in run.stdout + run.stderr
+    assert "fig2d_weight_evolution" not in run.stdout + run.stderr
 
 
 def test_bad_config_fails_before_any_job(workdir):
@@ -118,7 +123,8 @@ def test_paper_config_fashion_mnist_part_runs(tmp_path, copy_workflow):
                   "deepnet={fig8: {datasets: [fashion_mnist]}}", "--", "fig8"]  # README / config/README.md
     run = subprocess.run(documented, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-4000:]
-    assert "deepnet_train                    35" in run.stdout and "cifar10" not in run.stdout
+    assert re.search(r"^deepnet_train +35$", run.stdout, re.M) and "cifar10" not in run.stdout
+    assert re.search(r"^retrieve_dataset +1$", run.stdout, re.M)  # once, before any training job
     (tmp_path / "one_run.yaml").write_text(
         "deepnet:\n  fig8: {datasets: [fashion_mnist], methods: [sal], seeds: [0], epochs: 1}\n")
     target = "results/deepnet/training/fashion_mnist/sal/seed~0.nc"
@@ -130,5 +136,125 @@ def test_paper_config_fashion_mnist_part_runs(tmp_path, copy_workflow):
     ds = store.read(tmp_path / target)
     params = store.parameters(ds)
     assert params["dataset"] == "fashion_mnist" and params["network"]["channels"] == [64, 64]
+    assert params["data_path"] == "resources/datasets/fashion_mnist"  # the retrieved copy, nothing else
+    assert sorted(p.name for p in (tmp_path / "resources/datasets/fashion_mnist").iterdir())
     assert float(ds["test_accuracy"][-1]) > 70  # one epoch of the paper network on Fashion-MNIST
     assert (ds["angle_after_phase"].isel(epoch=0) < ds["initial_angle"]).all()  # the sleep phase aligned B
+
+
+def _dry_run(work, *args, env=None):
+    """(jobs per rule, output files) that a dry run of ``args`` plans."""
+    cmd = [sys.executable, "-m", "snakemake", "-n", *args, "--cores", "1", "--configfile", "config/test.yaml"]
+    run = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=600, env=env)
+    out = run.stdout + run.stderr
+    assert run.returncode == 0, out[-4000:]
+    if "Nothing to be done" in out:
+        return {}, set()
+    table = out[out.index("Job stats"):].split("total")[0]
+    jobs = {line.split()[0]: int(line.split()[1]) for line in table.splitlines()[3:] if line.strip()}
+    outputs = {f.strip() for line in out.splitlines() if line.strip().startswith("output:")
+               for f in line.split("output:", 1)[1].split(",")}
+    return jobs, outputs
+
+
+def test_code_edits_rerun_exactly_their_dependents(tmp_path, copy_workflow):
+    """Edit (in a copy of the package) a plot function, a summary function and a kernel: the dry run plans
+    exactly the jobs that run the edited code, and their dependents."""
+    work = copy_workflow(tmp_path, source=True)  # the copied workflow runs the copied package (src/)
+    run = snakemake(work, "principle")
+    assert run.returncode == 0, run.stderr[-4000:]
+    assert _dry_run(work, "principle") == ({}, set())
+    pr = TEST_CONFIG["principle"]["weight_evolution"]
+    n_runs = len(pr["conditions"]) * len(pr["seeds"])
+    figure = lambda stem: f"results/figures/{stem}.pdf"  # noqa: E731
+
+    def edited(path, anchor):
+        """Dry run after a comment line is added right below ``anchor`` in ``path``; then undo the edit."""
+        source = work / "src" / "sal" / path
+        text = source.read_text()
+        assert text.count(anchor) == 1, anchor
+        source.write_text(text.replace(anchor, anchor + "\n    # an edit", 1))  # (a comment: any source edit counts)
+        try:
+            return _dry_run(work, "principle")
+        finally:
+            source.write_text(text)
+
+    jobs, outputs = edited("plotting/principle.py", "def fig12(proof):")
+    print("plot function edited:", jobs)
+    assert jobs == {"plot_principle": 1, "principle": 1}
+    assert figure("fig12_proof") in outputs and figure("fig2c_stdd") not in outputs
+
+    jobs, outputs = edited("principle/summaries.py",
+                           "def weight_evolution_summary(runs: dict, conditions: dict, ms_per_tau_ref: float) -> xr.Dataset:")
+    print("summary function edited:", jobs)
+    assert jobs == {"principle_weight_evolution_summary": 1, "plot_principle": 2, "principle": 1}
+    assert {figure("fig2d_weight_evolution"), figure("fig2e_phase_plane")} <= outputs
+
+    jobs, outputs = edited("principle/simulate.py", "    n_kappa = kappa.shape[0]")
+    print("simulation kernel edited:", jobs)
+    assert jobs == {"principle_weight_evolution": n_runs, "principle_stdd_vs_simulation": 1,
+                    "principle_weight_evolution_summary": 1, "plot_principle": 3, "principle": 1}
+    assert figure("figS1_stdd_vs_simulation") in outputs and figure("fig12_proof") not in outputs
+    assert _dry_run(work, "principle") == ({}, set())  # every edit undone: nothing to do
+
+
+def test_a_figure_added_to_a_registry_is_built_everywhere(tmp_path, copy_workflow):
+    """A new figure touches its plot function (with its registry entry, FIGURES) and its caption; it is then
+    in `rule all`, has its named targets and belongs to its family's SLURM group."""
+    import yaml
+
+    work = copy_workflow(tmp_path, source=True)
+    plots = work / "src/sal/plotting/principle.py"
+    plots.write_text(plots.read_text() + '''
+
+def figS9_delta(proof):
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    fig, ax = plt.subplots()
+    ax.plot(proof["t"], proof["delta"].T)
+    return fig, pd.DataFrame({"t": proof["t"].values})
+
+
+FIGURES["figS9_delta"] = figS9_delta
+''')
+    (work / "workflow/report/figS9_delta.rst").write_text("The proof's delta(t) again.\n")
+    stem_files = {f"results/figures/figS9_delta.{e}" for e in ("pdf", "png")} | {"results/tables/figS9_delta.csv"}
+    for target in ((), ("figS9",), ("principle",)):
+        jobs, outputs = _dry_run(work, *target)
+        assert stem_files <= outputs, target
+    jobs, _ = _dry_run(work, "figS9")
+    assert jobs == {"principle_proof": 1, "plot_principle": 1, "figS9": 1}
+    profile = yaml.safe_load((work / "workflow/profiles/slurm/config.yaml").read_text())
+    assert "principle_figures" in profile["group-components"]  # plot_principle's group (group: in the rule)
+    rules = subprocess.run([sys.executable, "-m", "snakemake", "--list-rules"], cwd=work, capture_output=True,
+                           text=True, timeout=300).stdout.split()
+    assert "figS9" in rules and "plot_principle" in rules
+
+
+def test_workflow_runs_as_a_module_and_from_another_directory(tmp_path):
+    """A host workflow elsewhere uses this one as a module (`use rule * from sal`), and the workflow runs
+    with --directory elsewhere: paths come from the workflow's own location (dry runs)."""
+    host = tmp_path / "host"
+    host.mkdir()
+    (host / "Snakefile").write_text(f'''configfile: "{ROOT}/config/config.yaml"
+
+
+module sal:
+    snakefile:
+        "{ROOT}/workflow/Snakefile"
+    config:
+        config
+
+
+use rule * from sal as sal_*
+''')
+    cmd = [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--configfile", str(ROOT / "config/test.yaml")]
+    run = subprocess.run(cmd, cwd=host, capture_output=True, text=True, timeout=600)
+    out = run.stdout + run.stderr
+    assert run.returncode == 0, out[-4000:]
+    assert "sal_plot_principle" in out and "results/figures/fig12_proof.pdf" in out
+    elsewhere = tmp_path / "elsewhere"
+    run = subprocess.run(cmd + ["-s", str(ROOT / "workflow/Snakefile"), "--directory", str(elsewhere), "fig12"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
+    assert "principle_proof" in run.stdout

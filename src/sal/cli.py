@@ -7,19 +7,21 @@ import json
 import sys
 
 from . import pipeline, store
+from .registry import FAMILIES
 from .config import ConfigError
 from .config import load as load_config
 
 
 def _run(args) -> None:
-    import importlib
-
     config = load_config(args.config)
-    family = importlib.import_module(f"sal.{args.family}.experiments")
+    experiment = next(f for f in FAMILIES if f.name == args.family).experiment(args.experiment)
     labels = dict(item.split("=", 1) for item in args.wildcard)
-    params = family.run_params(config[args.family], args.experiment, **labels)
+    if "seed" in experiment.wildcards and args.seed is not None and "seed" not in labels:
+        labels["seed"] = str(args.seed)  # the seed names the run's file too
+    params = experiment.parameters(config[args.family], **labels)
     pipeline.setup_logging()
-    path = pipeline.run_experiment(args.family, args.experiment, params, args.output, seed=args.seed)
+    seed = int(labels["seed"]) if experiment.seeded and "seed" in labels else args.seed
+    path = pipeline.run_experiment(experiment, params, args.output, seed=seed, labels=labels)
     print(path)
 
 
@@ -28,6 +30,13 @@ def _provenance(args) -> None:
     print(f"file:        {args.file}")
     print(f"kind:        {ds.attrs['sal_kind']}")
     print(f"sal version: {ds.attrs['sal_version']}")
+    print(f"code hash:   {ds.attrs.get('sal_code', 'not recorded')}")
+    print(f"commit:      {ds.attrs.get('sal_commit') or 'not recorded (no git checkout)'}")
+    versions = {k.removeprefix("version_"): v for k, v in ds.attrs.items() if k.startswith("version_")}
+    if versions:
+        print("versions:    " + ", ".join(f"{k} {v}" for k, v in versions.items()))
+    if ds.attrs.get("sal_labels"):
+        print(f"labels:      {ds.attrs['sal_labels']}")
     print(f"seed:        {ds.attrs['seed'] if ds.attrs['seed'] >= 0 else 'none (deterministic)'}")
     print("parameters:")
     print(json.dumps(store.parameters(ds), indent=2, sort_keys=True))
@@ -37,7 +46,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="sal", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run one experiment and write its result file")
-    run.add_argument("family", choices=pipeline.FAMILIES)
+    run.add_argument("family", choices=[f.name for f in FAMILIES])
     run.add_argument("experiment")
     run.add_argument("--config", nargs="+", default=["config/config.yaml"],
                      help="config file(s); later ones update earlier ones (default: config/config.yaml)")

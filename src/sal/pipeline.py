@@ -1,28 +1,22 @@
 """The steps the Snakemake rules (and the ``sal`` CLI) run: compute/simulate, summarise, plot.
 
-Workflow scripts are thin adapters that call these functions with the rule's params, inputs and
-outputs; all science stays in the model families.
+Each step receives the registry entry it runs (``sal.contract``), so that the code hash of a step
+(``*_code``) covers exactly the code it executes; workflow scripts are thin adapters that look the
+entry up in ``sal.registry`` and pass the rule's params, inputs and outputs.
 """
 
 from __future__ import annotations
 
-import importlib
 import inspect
+import json
 import logging
 import time
 from pathlib import Path
 
-from . import store
+from . import provenance, store
+from .contract import Experiment, Summary
 
 log = logging.getLogger("sal")
-
-FAMILIES = ("principle", "sampling", "microcircuit", "deepnet")
-
-
-def _family(family: str, module: str):
-    if family not in FAMILIES:
-        raise ValueError(f"unknown model family {family!r}; known: {FAMILIES}")
-    return importlib.import_module(f"sal.{module}.{family}" if module == "plotting" else f"sal.{family}.{module}")
 
 
 def setup_logging(path=None) -> None:
@@ -35,46 +29,57 @@ def setup_logging(path=None) -> None:
     logging.captureWarnings(True)
 
 
-def run_experiment(family: str, experiment: str, params: dict, output, seed: int | None = None,
-                   checkpoint=None) -> Path:
+def experiment_code(experiment: Experiment) -> str:
+    """Hash of the code a run of ``experiment`` executes (its rule's ``code`` param, its files' ``sal_code``)."""
+    return provenance.code_hash(run_experiment, Experiment.run, experiment.function, experiment.check)
+
+
+def summary_code(summary: Summary) -> str:
+    """Hash of the code a summary executes."""
+    return provenance.code_hash(summarize, summary.function)
+
+
+def figure_code(function) -> str:
+    """Hash of the code a figure executes."""
+    return provenance.code_hash(plot, function)
+
+
+def run_experiment(experiment: Experiment, params: dict, output, seed: int | None = None, checkpoint=None,
+                   labels: dict | None = None) -> Path:
     """Run one experiment (a seeded run if the experiment is stochastic) and store its dataset.
 
     With ``checkpoint`` (a path) a long run saves its state there and resumes from it after an
-    interruption; the checkpoint is removed once the result is written.
+    interruption; the checkpoint is removed once the result is written. ``labels`` (the wildcards that
+    name the run) are stored with the code provenance, so that a summary can check what it stacks.
     """
-    experiments = _family(family, "experiments").EXPERIMENTS
-    if experiment not in experiments:
-        raise ValueError(f"unknown {family} experiment {experiment!r}; known: {sorted(experiments)}")
-    fn, seeded = experiments[experiment]
-    if seeded and seed is None:
-        raise ValueError(f"{family}.{experiment} is stochastic: give a seed")
     start = time.perf_counter()
-    log.info("%s.%s seed=%s params=%s", family, experiment, seed, params)
-    args = (params, seed) if seeded else (params,)
-    ds = fn(*args, checkpoint=checkpoint) if checkpoint else fn(*args)
+    log.info("%s seed=%s params=%s", experiment.name, seed, params)
+    ds = experiment.run(params, seed=seed, checkpoint=checkpoint)
     log.info("computed in %.2f s; writing %s", time.perf_counter() - start, output)
+    ds.attrs.update(provenance.attributes(experiment_code(experiment)))
+    ds.attrs["sal_labels"] = json.dumps({k: str(v) for k, v in (labels or {}).items()}, sort_keys=True)
     path = store.write(ds, output)
     if checkpoint:
         Path(checkpoint).unlink(missing_ok=True)
     return path
 
 
-def summarize(family: str, experiment: str, runs: dict, output, **options) -> Path:
-    """Stack per-run files ({labels: path}) with the family's summary function and store it."""
-    fn = _family(family, "experiments").SUMMARIES[experiment]
+def summarize(summary: Summary, runs: dict, output, **options) -> Path:
+    """Stack per-run files ({labels: path}) with the summary's function and store it."""
     datasets = {labels: store.read(path) for labels, path in runs.items()}
-    return store.write(fn(datasets, **options), output)
+    ds = summary.function(datasets, **options)
+    ds.attrs.update(provenance.attributes(summary_code(summary)))
+    return store.write(ds, output)
 
 
-def plot(family: str, figure: str, inputs: dict, stem, table) -> list[Path]:
+def plot(function, inputs: dict, stem, table) -> list[Path]:
     """Build a figure from its stored datasets; write stem.pdf, stem.png and the plotted numbers as CSV."""
     from .plotting import save
 
-    fn = _family(family, "plotting").FIGURES[figure]
-    expected = set(inspect.signature(fn).parameters)
+    expected = set(inspect.signature(function).parameters)
     if set(inputs) != expected:
-        raise ValueError(f"figure {figure} needs datasets {sorted(expected)}, got {sorted(inputs)}")
-    fig, numbers = fn(**{name: store.read(path) for name, path in inputs.items()})
+        raise ValueError(f"figure {Path(stem).name} needs datasets {sorted(expected)}, got {sorted(inputs)}")
+    fig, numbers = function(**{name: store.read(path) for name, path in inputs.items()})
     Path(table).parent.mkdir(parents=True, exist_ok=True)
     numbers.to_csv(table, index=False, float_format="%.10g")
     return save(fig, stem)

@@ -1,55 +1,107 @@
-# Shared helpers: config validation, code provenance, figure targets.
+# Shared by the generated rules: config validation, the families' plans, input and parameter functions.
+# Every list of runs, figures and targets comes from the families' contracts (sal.registry).
 
-import hashlib
+import os
+import sys
 from pathlib import Path
 
-import sal
+RULES_DIR = Path(workflow.current_basedir)
+# The workflow runs the package of its own checkout (also in a per-rule conda environment, as a module
+# of another workflow, or with --directory elsewhere): this process and every job import it from src/.
+SRC = RULES_DIR.parents[1] / "src"
+if (SRC / "sal").is_dir():
+    sys.path.insert(0, str(SRC))
+    os.environ.update(
+        PYTHONPATH=os.pathsep.join(
+            filter(None, [str(SRC), os.environ.get("PYTHONPATH")])
+        )
+    )
+
 import sal.config
+from sal import headline, pipeline
+from sal.registry import FAMILIES
 
-SCHEMA = Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml"
-sal.config.validate(config, SCHEMA)  # fails before any job starts, naming the bad key
+ENV = "../../environment.yml"  # the one software environment of every rule (mirrors pyproject.toml)
 
-SAL_SOURCE = Path(sal.__file__).parent
+# A bad config fails here, before any job starts, naming the key, the value and the rule.
+sal.config.validate(config, RULES_DIR.parent / "schemas" / "config.schema.yaml")
+for _family in FAMILIES:
+    _family.check_runs(config[_family.name])
 
+FIGURE_JOBS = {job.stem: job for f in FAMILIES for job in f.figure_jobs(config[f.name])}
+HEADLINE_INPUTS = {}  # table -> {family__product: file}
+for _family in FAMILIES:
+    for _h in _family.headline:
+        for _name, _file in _family.headline_inputs(
+            config[_family.name], _h.table
+        ).items():
+            HEADLINE_INPUTS.setdefault(_h.table, {})[f"{_family.name}__{_name}"] = _file
 
-def code_version(*parts):
-    """Package version + hash of the named source files/folders of the installed package.
-
-    Used as a rule param, so that a change to the code a rule runs reruns that rule.
-    """
-    digest = hashlib.sha256()
-    for part in parts:
-        path = SAL_SOURCE / part
-        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
-        for f in files:
-            digest.update(str(f.relative_to(SAL_SOURCE)).encode())
-            digest.update(f.read_bytes())
-    return f"{sal.__version__}+{digest.hexdigest()[:12]}"
-
-
-SHARED_CODE = (
-    "__init__.py",
-    "kernels.py",
-    "rng.py",
-    "store.py",
-    "pipeline.py",
-    "progress.py",
-)
-PLOT_CODE = code_version("plotting", "store.py", "pipeline.py")
-
-# Every figure of every family; `rule all` builds them. Families add to these in their .smk files.
-ALL_FIGURES = []
-# Short target names (`snakemake fig2c`) -> figure stems
-FIGURE_TARGETS = {}
+TARGETS = {}  # short target name (fig2c, fig2, principle, ...) -> files
+for _job in FIGURE_JOBS.values():
+    for _target in (*_job.figure.targets, _job.family):
+        TARGETS.setdefault(_target, []).extend(_job.files)
+ALL_OUTPUTS = [f for job in FIGURE_JOBS.values() for f in job.files] + [
+    f"results/tables/{table}.csv" for table in HEADLINE_INPUTS
+]
 
 
-def figure_files(stem):
-    return [
-        f"results/figures/{stem}.pdf",
-        f"results/figures/{stem}.png",
-        f"results/tables/{stem}.csv",
-    ]
+def one_of(names):
+    """A wildcard regex matching exactly ``names`` (none: a regex that never matches)."""
+    return "|".join(map(str, names)) or "(?!)"
 
 
-wildcard_constraints:
-    seed=r"\d+",
+def group(family, name):
+    """SLURM group of a family's jobs (`None`: submitted alone); the slurm profile sizes the groups."""
+    return None if name is None else f"{family.name}_{name}"
+
+
+def log_of(family, pattern, suffix=".log"):
+    return f"logs/{family.name}/{Path(pattern).with_suffix(suffix)}"
+
+
+def run_params(family, experiment):
+    return lambda wc: experiment.parameters(config[family.name], **wc)
+
+
+def run_seed(experiment):
+    return (lambda wc: int(wc.seed)) if experiment.seeded else None
+
+
+def run_checkpoint(experiment):
+    return (
+        (lambda wc, output: f"{output[0]}.checkpoint")
+        if experiment.checkpoint
+        else None
+    )
+
+
+def run_dataset(experiment):
+    """The retrieved dataset folder a run reads (none for runs without data or on bundled digits)."""
+    if experiment.dataset is None:
+        return lambda wc: {}
+    return lambda wc: (
+        {}
+        if experiment.dataset(wc) == "digits"
+        else {"dataset": f"resources/datasets/{experiment.dataset(wc)}"}
+    )
+
+
+def summary_runs(family, summary):
+    """(labels, run files) of the runs a summary stacks, for its wildcards."""
+    return lambda wc: family.summary_inputs(summary.name, config[family.name], **wc)
+
+
+def summary_constraints(family, summary):
+    constraints = family.experiment(summary.experiment).constraints
+    return {k: v for k, v in constraints.items() if f"{{{k}}}" in summary.output}
+
+
+def figure_stems(family):
+    return [stem for stem, job in FIGURE_JOBS.items() if job.family == family.name]
+
+
+def caption(wc):
+    return (
+        RULES_DIR.parent / "report" / f"{FIGURE_JOBS[wc.stem].figure.stem}.rst"
+    ).read_text()

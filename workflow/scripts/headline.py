@@ -1,7 +1,13 @@
-"""Snakemake adapter: summaries -> the headline-numbers table (CSV)."""
+"""Snakemake adapter: summaries -> a headline-numbers table (CSV)."""
 
 from sal import pipeline
 from sal.headline import headline_table
+from sal.registry import FAMILIES
 
-pipeline.setup_logging(snakemake.log[0])  # noqa: F821 (snakemake injects this object)
-headline_table(**dict(snakemake.input.items())).to_csv(snakemake.output[0], index=False)  # noqa: F821
+sm = snakemake  # noqa: F821 (snakemake injects this object)
+pipeline.setup_logging(sm.log[0])
+inputs = {}
+for key, path in sm.input.items():  # inputs are named <family>__<product>
+    name, product = key.split("__")
+    inputs.setdefault(name, {})[product] = path
+headline_table(sm.wildcards.table, inputs, FAMILIES).to_csv(sm.output[0], index=False)

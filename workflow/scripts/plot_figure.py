@@ -3,12 +3,9 @@
 from pathlib import Path
 
 from sal import pipeline
+from sal.registry import family
 
-pipeline.setup_logging(snakemake.log[0])  # noqa: F821 (snakemake injects this object)
-pipeline.plot(
-    snakemake.params.family,  # noqa: F821
-    snakemake.params.figure,  # noqa: F821
-    dict(snakemake.input.items()),  # noqa: F821
-    Path(snakemake.output.pdf).with_suffix(""),  # noqa: F821
-    snakemake.output.csv,  # noqa: F821
-)
+sm = snakemake  # noqa: F821 (snakemake injects this object)
+pipeline.setup_logging(sm.log[0])
+figure = family(sm.params.family).figure(sm.params.figure)
+pipeline.plot(figure.function, dict(sm.input.items()), Path(sm.output.pdf).with_suffix(""), sm.output.csv)

@@ -4,15 +4,12 @@ import numba
 from threadpoolctl import threadpool_limits
 
 from sal import pipeline
+from sal.registry import family
 
-pipeline.setup_logging(snakemake.log[0])  # noqa: F821 (snakemake injects this object)
-numba.set_num_threads(snakemake.threads)  # noqa: F821
-threadpool_limits(snakemake.threads)  # noqa: F821 (BLAS threads = the job's threads)
-pipeline.run_experiment(
-    snakemake.params.family,  # noqa: F821
-    snakemake.params.experiment,  # noqa: F821
-    snakemake.params.params,  # noqa: F821
-    snakemake.output[0],  # noqa: F821
-    seed=snakemake.params.get("seed"),  # noqa: F821
-    checkpoint=snakemake.params.get("checkpoint"),  # noqa: F821
-)
+sm = snakemake  # noqa: F821 (snakemake injects this object)
+pipeline.setup_logging(sm.log[0])
+numba.set_num_threads(sm.threads)
+threadpool_limits(sm.threads)  # BLAS threads = the job's threads
+experiment = family(sm.params.family).experiment(sm.params.experiment)
+pipeline.run_experiment(experiment, sm.params.params, sm.output[0], seed=sm.params.seed,
+                        checkpoint=sm.params.checkpoint, labels=dict(sm.wildcards.items()))

@@ -1,13 +1,10 @@
 """Snakemake adapter: per-run result files -> one summary file."""
 
 from sal import pipeline
+from sal.registry import family
 
-pipeline.setup_logging(snakemake.log[0])  # noqa: F821 (snakemake injects this object)
-runs = dict(zip(map(tuple, snakemake.params.labels), snakemake.input))  # noqa: F821
-pipeline.summarize(
-    snakemake.params.family,  # noqa: F821
-    snakemake.params.experiment,  # noqa: F821
-    runs,
-    snakemake.output[0],  # noqa: F821
-    **snakemake.params.options,  # noqa: F821
-)
+sm = snakemake  # noqa: F821 (snakemake injects this object)
+pipeline.setup_logging(sm.log[0])
+runs = dict(zip(map(tuple, sm.params.labels), sm.input))
+summary = family(sm.params.family).summary(sm.params.summary)
+pipeline.summarize(summary, runs, sm.output[0], **sm.params.options)

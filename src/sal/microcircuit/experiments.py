@@ -17,7 +17,7 @@ import xarray as xr
 
 from ..progress import Progress
 from ..rng import generator
-from ..store import combine, provenance, spike_raster
+from ..store import provenance, spike_raster
 from .analysis import alignment_angle
 from .model import SYMMETRIZATION, TRAINING, VALIDATION, Microcircuit
 from .params import backward_names, forward_names, paper_params, patterns, teacher_weights, validate
@@ -226,7 +226,7 @@ def run_params(config: dict, experiment: str, *, condition: str, run, width=None
         s = config["scaling"]
         return scaling_params(condition, int(run), parse_width(width), s["epochs"], s["teacher_seed"])
     if experiment != "run":
-        raise ValueError(f"unknown microcircuit experiment {experiment!r}; known: {sorted(EXPERIMENTS)}")
+        raise ValueError(f"unknown microcircuit experiment {experiment!r}; known: run, scaling_run")
     return {**paper_params(condition, int(run)), **(config["overrides"] or {})}
 
 
@@ -265,34 +265,3 @@ def scaling_params(condition: str, run: int, dims, epochs: int, teacher_seed: in
             "lr_forward": [lr_hidden] * (depth - 1) + [lr_output],
             "teacher_forward": teacher, "teacher_backward": [0.0] * (depth - 1),
             "init_limits_forward": [-1.0, 1.0], "init_limits_backward": [-1.0, 1.0]}
-
-
-def teacher_student_summary(runs: dict) -> xr.Dataset:
-    """Runs stacked over (condition, run): validation loss per epoch, forward and feedback weights and
-    alignment angles per pattern."""
-    out = {}
-    for labels, ds in runs.items():
-        depth = ds.sizes["hidden_layer"] + 1
-        out[labels] = ds[["validation_loss", *forward_names(depth), *backward_names(depth), "alignment_angle"]]
-    return combine(out, ("condition", "run"), "microcircuit.teacher_student_summary")
-
-
-def scaling_summary(runs: dict) -> xr.Dataset:
-    """Width and depth study runs stacked over (width, condition, run): validation loss and the angle
-    between B_l and W_{l+1,l}ᵀ of every hidden layer l at the end of every epoch (the matrices differ in
-    size across widths and are left out). hidden_layer runs over the deepest circuit's layers; the angle
-    is NaN for layers a circuit does not have."""
-    n_hidden = max(ds.sizes["hidden_layer"] for ds in runs.values())
-    layers = np.arange(1, n_hidden + 1)
-    per_epoch = {}
-    for labels, ds in runs.items():
-        angle = ds["alignment_angle_per_epoch"].reindex(hidden_layer=layers)
-        angle.attrs = {"units": "degree", "long_name": "angle(B_l, W_{l+1,l}ᵀ) of hidden layer l, end of epoch"}
-        per_epoch[labels] = xr.Dataset({"validation_loss": ds["validation_loss"], "alignment_angle": angle},
-                                       attrs=ds.attrs)
-    return combine(per_epoch, ("width", "condition", "run"), "microcircuit.scaling_summary")
-
-
-#: experiment name -> (function, takes a seed): a run's seeds are part of its parameters
-EXPERIMENTS = {"run": (run, False), "scaling_run": (run, False)}
-SUMMARIES = {"teacher_student": teacher_student_summary, "scaling": scaling_summary}

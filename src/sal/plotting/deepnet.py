@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..deepnet.experiments import final_accuracy
+from ..deepnet.summaries import final_accuracy
 from ..store import parameters
 from . import require_finite, style
 

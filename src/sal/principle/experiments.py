@@ -13,7 +13,7 @@ from ..kernels import psp as psp_kernel
 from ..kernels import stdp_window
 from ..progress import Progress
 from ..rng import generator
-from ..store import combine, parameters, provenance
+from ..store import provenance
 from .analysis import attractor_line, deviation_from_diagonal, proof_curves, sal_grid
 from .simulate import pair_lags, simulate_spikes, stdd_histogram, weight_evolution
 from .stdd import sal_update, stdd
@@ -201,35 +201,6 @@ def stdd_vs_simulation(p: dict, seed: int) -> xr.Dataset:
         coords={"case": names, "lag": ("lag", lags, LAG)},
         attrs=provenance("principle.stdd_vs_simulation", p, seed),
     )
-
-
-#: experiment name -> (function, takes a seed)
-EXPERIMENTS = {
-    "stdd_examples": (stdd_examples, False),
-    "phase_plane": (phase_plane, False),
-    "psp_shapes": (psp_shapes, False),
-    "proof": (proof, False),
-    "stdd_vs_simulation": (stdd_vs_simulation, True),
-    "weight_evolution": (weight_evolution, True),
-}
-
-
-def weight_evolution_summary(runs: dict, conditions: dict, ms_per_tau_ref: float) -> xr.Dataset:
-    """Fig-2d runs stacked over (condition, seed), with the epoch axis in seconds.
-
-    ``runs`` maps (condition, seed) to the dataset of ``weight_evolution``; ``conditions`` maps each
-    condition to its list of plastic weights. tau_ref steps are taken as ``ms_per_tau_ref`` ms.
-    """
-    ds = combine(runs, ("condition", "seed"), "principle.weight_evolution_summary")
-    first = parameters(next(iter(runs.values())))
-    seconds_per_epoch = first["steps_per_epoch"] / first["tau_ref"] * ms_per_tau_ref / 1000.0
-    ds = ds.assign_coords(time=("epoch", ds["epoch"].values * seconds_per_epoch,
-                                {"units": "s", "long_name": f"tau_ref = {ms_per_tau_ref:g} ms"}))
-    ds["plastic"] = ("condition", [",".join(conditions[c]) for c in ds["condition"].values])
-    return ds
-
-#: experiment name -> function stacking its per-run datasets into the summary a figure reads
-SUMMARIES = {"weight_evolution": weight_evolution_summary}
 
 
 def run_params(config: dict, experiment: str, condition: str | None = None) -> dict:

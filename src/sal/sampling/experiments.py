@@ -1,17 +1,10 @@
-"""The sampling experiments as pipeline steps: one run per (scenario, condition, noise level, run index),
-and the summaries the figures read (spec sampling §4-5)."""
+"""The sampling experiments' parameters: one noise run per (protocol, scenario, condition, noise level, run
+index), the KP sweep's runs and the E-I system's panels (spec sampling §4-6)."""
 
 from __future__ import annotations
 
-import numpy as np
-import xarray as xr
-
-from ..store import combine
-from .eisystem import phase_plane, rate_comparison
-from .learning import run
 from .paper import paper_params
 
-QUANTILES = (0.25, 0.5, 0.75)
 RATES = ("lr_w", "lr_b", "lr_sal", "lr_kp")
 
 
@@ -28,7 +21,7 @@ def run_params(config: dict, experiment: str, **labels) -> dict:
         return {"param_seed": d["param_seed"], "tau_ref": d["tau_ref"],
                 **d["phase_plane" if experiment == "ei_phase_plane" else "rates"]}
     if experiment != "noise_run":
-        raise ValueError(f"unknown sampling experiment {experiment!r}; known: {sorted(EXPERIMENTS)}")
+        raise ValueError(f"unknown sampling experiment {experiment!r}; known: noise_run, ei_phase_plane, ei_rates")
     return _noise_run_params(config, **labels)
 
 
@@ -55,34 +48,3 @@ def kp_labels(block: dict, scenario: str) -> list:
     """[level, kp_rate, run] of every run of one KP decay-rate sweep of a protocol block."""
     kp = block["kp_sweep"]
     return [[lvl, rate, r] for lvl in kp["levels"] for rate in kp["rates"][scenario] for r in kp["runs"]]
-
-
-def noise_sweep_summary(runs: dict, scenario: str, highlight: float) -> xr.Dataset:
-    """Runs stacked over (condition, level, run) with quartiles over runs per validation point.
-
-    Quartiles of D_KL treat an infinite D_KL (a target state never sampled) as larger than any
-    finite value; ``dkl_infinite`` counts such runs. ``highlight`` is the noise level whose
-    trajectories the figure shows.
-    """
-    ds = combine(runs, ("condition", "level", "run"), "sampling.noise_sweep_summary")
-    ds = ds[["dkl", "dkl_missing_states", "asymmetry"]]
-    for var in ("dkl", "asymmetry"):
-        q = np.quantile(ds[var].values, QUANTILES, axis=ds[var].get_axis_num("run"), method="inverted_cdf")
-        ds[f"{var}_quartiles"] = (("quantile", "condition", "level", "iteration"), q,
-                                  {"long_name": f"quartiles over runs of {var}"})
-    ds["dkl_infinite"] = np.isinf(ds["dkl"]).sum("run")
-    ds["dkl_infinite"].attrs["long_name"] = "runs whose D_KL is infinite (unsampled target states)"
-    ds["scenario"] = scenario
-    ds["highlight_level"] = float(highlight)
-    return ds.assign_coords(quantile=list(QUANTILES))
-
-
-def kp_sweep_summary(runs: dict) -> xr.Dataset:
-    """KP supplementary sweep stacked over (level, kp_rate, run), final values only."""
-    ds = combine(runs, ("level", "kp_rate", "run"), "sampling.kp_sweep_summary")
-    return ds[["dkl", "asymmetry", "dkl_missing_states"]].isel(iteration=-1)
-
-
-#: experiment name -> (function, takes a seed); a noise run's seeds are part of its parameters
-EXPERIMENTS = {"noise_run": (run, False), "ei_phase_plane": (phase_plane, True), "ei_rates": (rate_comparison, True)}
-SUMMARIES = {"noise_sweep": noise_sweep_summary, "kp_sweep": kp_sweep_summary}

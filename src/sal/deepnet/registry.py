@@ -1,0 +1,50 @@
+"""The deep networks' contract (see ``sal.contract``): weight estimation from spikes (fig 7), CNN training
+with seven feedback methods (fig 8) and SALNet (fig 9)."""
+
+from ..contract import Experiment, Family, Headline, Summary, figures
+from ..plotting.deepnet import FIGURES
+from . import summaries
+from .experiments import run_params
+from .scatter import salnet, weight_scatter
+from .train import train, validate
+
+
+def _training_runs(block):
+    f8 = block["fig8"]
+    return [((d, m, s), {"dataset": d, "method": m, "seed": s})
+            for d in f8["datasets"] for m in f8["methods"] for s in f8["seeds"]]
+
+
+def _salnet_runs(block):
+    f9 = block["fig9"]
+    return [((e, s), {"eta": f"{e:g}", "seed": s}) for e in f9["etas"] for s in f9["seeds"]]
+
+
+FAMILY = Family(
+    name="deepnet",
+    title="Deep networks",
+    experiments=(
+        Experiment("weight_scatter", weight_scatter, "weight_scatter/seed~{seed}.nc",
+                   lambda block, seed: run_params(block, "weight_scatter"), seeded=True,
+                   resources={"mem_mb": 1000, "runtime": 60}, group=None),
+        Experiment("train", train, "training/{dataset}/{method}/seed~{seed}.nc",
+                   lambda block, **wc: run_params(block, "train", **wc), checkpoint=True, check=validate,
+                   constraints={"dataset": "digits|fashion_mnist|cifar10|svhn",
+                                "method": "bp|fa|bp_fa|kp|scfa|sal|rdd", "seed": r"\d+"},
+                   resources={"mem_mb": 4000, "runtime": 600}, group=None,
+                   dataset=lambda wildcards: wildcards["dataset"]),
+        Experiment("salnet", salnet, "salnet/eta~{eta}/seed~{seed}.nc",
+                   lambda block, **wc: run_params(block, "salnet", **wc), seeded=True,
+                   resources={"mem_mb": 2000, "runtime": 600}, group=None),
+    ),
+    summaries=(
+        Summary("training", summaries.training_summary, "train", "training/summary.nc", _training_runs),
+        Summary("salnet", summaries.salnet_summary, "salnet", "salnet/summary.nc", _salnet_runs),
+    ),
+    figures=figures(FIGURES),
+    products=lambda block: {"": {
+        "weight_scatter": f"results/deepnet/weight_scatter/seed~{block['fig7']['seed']}.nc",
+        "training": "results/deepnet/training/summary.nc",
+        "salnet": "results/deepnet/salnet/summary.nc"}},
+    headline=(Headline("headline_numbers_deepnet", summaries.headline_rows, summaries.PAPER),),
+)

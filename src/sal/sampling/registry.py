@@ -1,0 +1,68 @@
+"""The sampling networks' contract (see ``sal.contract``): noise sweeps per protocol (figs 4, 5), the
+Kolen-Pollack decay-rate sweep (fig S2) and Dale's law in the E-I system (fig 10)."""
+
+from ..contract import Experiment, Family, Headline, Summary, figures
+from ..plotting.sampling import FIGURES
+from . import summaries
+from .eisystem import phase_plane, rate_comparison
+from .experiments import kp_labels, run_params, sweep_labels
+from .learning import check_params, run
+
+RUN_CONSTRAINTS = {"protocol": "A|B", "scenario": "syn_noise|plast_noise", "condition": "none|sal|kp",
+                   "level": r"[0-9.]+", "run": r"\d+", "kp_rate": r"[0-9.e+-]+"}
+
+
+def _sweep_runs(block, protocol, scenario):
+    return [((c, lvl, r), {"protocol": protocol, "scenario": scenario, "condition": c, "level": f"{lvl:g}", "run": r})
+            for c, lvl, r in sweep_labels(block["protocols"][protocol], scenario)]
+
+
+def _kp_runs(block, protocol, scenario):
+    return [((lvl, rate, r), {"protocol": protocol, "scenario": scenario, "level": f"{lvl:g}",
+                              "kp_rate": f"{rate:g}", "run": r})
+            for lvl, rate, r in kp_labels(block["protocols"][protocol], scenario)]
+
+
+def _products(block):
+    """Protocol B (the paper's current revision) is the main study; another protocol's figures get a suffix."""
+    seed = block["dales_law"]["seed"]
+    out = {"": {p: f"results/sampling/dales_law/{p}/seed~{seed}.nc" for p in ("ei_phase_plane", "ei_rates")}}
+    for protocol, pb in block["protocols"].items():
+        products = out.setdefault("" if protocol == "B" else f"_protocol{protocol}", {})
+        for scenario in pb["scenarios"]:
+            products[scenario] = f"results/sampling/{protocol}/{scenario}/summary.nc"
+        for scenario in (pb.get("kp_sweep") or {}).get("rates", {}):
+            products[f"kp_{scenario}"] = f"results/sampling/{protocol}/{scenario}/kp_sweep/summary.nc"
+    return out
+
+
+def _ei(name, function):
+    return Experiment(name, function, f"dales_law/{name}/seed~{{seed}}.nc", lambda block, seed: run_params(block, name),
+                      seeded=True, resources={"mem_mb": 1000, "runtime": 60}, group="exact")
+
+
+FAMILY = Family(
+    name="sampling",
+    title="Spiking sampling networks",
+    experiments=(
+        Experiment("noise_run", run, "{protocol}/{scenario}/{condition}/noise~{level}/run~{run}.nc",
+                   lambda block, **wc: run_params(block, "noise_run", **wc), check=check_params,
+                   constraints=RUN_CONSTRAINTS, resources={"mem_mb": 500, "runtime": 240}),
+        Experiment("kp_run", run, "{protocol}/{scenario}/kp_sweep/noise~{level}/rate~{kp_rate}/run~{run}.nc",
+                   lambda block, **wc: run_params(block, "noise_run", condition="kp", **wc), check=check_params,
+                   constraints=RUN_CONSTRAINTS, resources={"mem_mb": 500, "runtime": 240}),
+        _ei("ei_phase_plane", phase_plane),
+        _ei("ei_rates", rate_comparison),
+    ),
+    summaries=(
+        Summary("noise_sweep", summaries.noise_sweep_summary, "noise_run", "{protocol}/{scenario}/summary.nc",
+                _sweep_runs, lambda block, protocol, scenario: {
+                    "scenario": scenario,
+                    "highlight": block["protocols"][protocol]["scenarios"][scenario]["highlight"]}),
+        Summary("kp_sweep", summaries.kp_sweep_summary, "kp_run", "{protocol}/{scenario}/kp_sweep/summary.nc",
+                _kp_runs),
+    ),
+    figures=figures(FIGURES),
+    products=_products,
+    headline=(Headline("headline_numbers", summaries.headline_rows, summaries.PAPER),),
+)
