@@ -7,7 +7,8 @@ from sal import store
 from sal.rng import generator
 from sal.sampling import make_target, paper_params, run, simulate
 from sal.sampling.eisystem import effective_offsets, ei_network, ei_parameters, rate_comparison, sal_drift
-from sal.sampling.network import all_states, asymmetry, boltzmann, initial_network, kl_divergence
+from sal.metrics import asymmetry, kl_divergence
+from sal.sampling.network import all_states, boltzmann, initial_network
 from sal.sampling.sampler import sleep_phase
 
 TAU = 50

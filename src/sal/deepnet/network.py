@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..metrics import angle
 from .layers import BatchNorm, Conv2d, Flatten, Linear, MaxPool2, ReLU
 
 # method -> (FC feedback, conv feedback, FC B learns W's gradient)
@@ -135,14 +136,13 @@ class CNN:
 
 def alignment(W: np.ndarray, M: np.ndarray) -> dict:
     """Alignment of W with a feedback matrix M of its shape, on the flattened matrices, in float64:
-    angle = arccos(⟨W,M⟩/(‖W‖‖M‖)) in degrees (evaluated as 2·atan2(‖Ŵ − M̂‖, ‖Ŵ + M̂‖), exact near 0°);
+    the angle between them (``sal.metrics.angle``);
     var(W − M) (unbiased, as ``torch.var``); the correlation coefficient of the entries; the mean of
     sign(W)·sign(M) ∈ [−1, 1] (as the official ``symm/sign``)."""
     w = np.asarray(W, dtype=np.float64).ravel()
     m = np.asarray(M, dtype=np.float64).ravel()
-    u, v = w / np.linalg.norm(w), m / np.linalg.norm(m)
     return {
-        "angle": float(np.degrees(2 * np.arctan2(np.linalg.norm(u - v), np.linalg.norm(u + v)))),
+        "angle": angle(w, m),
         "var_difference": float(np.var(w - m, ddof=1)),
         "correlation": float(np.corrcoef(w, m)[0, 1]),
         "sign_agreement": float(np.mean(np.sign(w) * np.sign(m))),

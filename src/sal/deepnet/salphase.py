@@ -23,6 +23,8 @@ import math
 import numpy as np
 from numba import njit
 
+from ..metrics import angle
+
 NEVER = -(2**40)
 
 
@@ -159,13 +161,8 @@ def simulate_block(n_steps, t0, sizes, offsets, layer_of, blk_off, up_w, down_b,
 
 
 def alignment_angles(W_list, B_list) -> np.ndarray:
-    """Angle (degrees) between each W and its feedback matrix B, both flattened."""
-    out = []
-    for W, B in zip(W_list, B_list):
-        w, b = np.ravel(W), np.ravel(B)
-        cos = np.dot(w, b) / (np.linalg.norm(w) * np.linalg.norm(b))
-        out.append(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
-    return np.array(out)
+    """Angle (degrees, ``sal.metrics.angle``) between each W and its feedback matrix B, both flattened."""
+    return np.array([angle(W, B) for W, B in zip(W_list, B_list)])
 
 
 class SALPhase:

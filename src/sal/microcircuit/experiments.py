@@ -18,7 +18,7 @@ import xarray as xr
 from ..progress import Progress
 from ..rng import generator
 from ..store import provenance, spike_raster
-from .analysis import alignment_angle
+from ..metrics import feedback_angle
 from .model import SYMMETRIZATION, TRAINING, VALIDATION, Microcircuit
 from .params import backward_names, forward_names, paper_params, patterns, teacher_weights, validate
 
@@ -152,7 +152,7 @@ def run(params: dict) -> xr.Dataset:
     size = dict(zip(dim, dims))
     bounds = np.cumsum([0] + [size[d] for _, d in pops])  # neuron ids of each population
     raster_offsets = np.r_[0, np.cumsum(rec["spike_count"][raster].sum(axis=1))]
-    angle = np.stack([alignment_angle(rec[b_names[l]], rec[w_names[l + 1]]) for l in range(depth - 1)], axis=1)
+    angle = np.stack([feedback_angle(rec[b_names[l]], rec[w_names[l + 1]]) for l in range(depth - 1)], axis=1)
     end_of_epoch = np.arange(1, epochs + 1) * per_epoch - 1
     pat = ("pattern",)
     weights = {}

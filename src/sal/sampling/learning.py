@@ -14,7 +14,8 @@ import xarray as xr
 from ..progress import Progress
 from ..rng import generator
 from ..store import provenance, spike_raster
-from .network import all_states, asymmetry, boltzmann, initial_network, kl_divergence, make_target
+from ..metrics import asymmetry, kl_divergence
+from .network import all_states, boltzmann, initial_network, make_target
 from .sampler import sleep_phase
 
 PROTOCOLS = ("A", "B")

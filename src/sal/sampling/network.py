@@ -87,24 +87,3 @@ def initial_network(seed_init: int, dim: int, weight_init: float, bias_init: flo
     a_ws = amplitude_pattern(draws[0], draws[1])
     a_sal = amplitude_pattern(draws[2], draws[3])
     return W, b, a_ws, a_sal
-
-
-def kl_divergence(p: np.ndarray, q: np.ndarray) -> tuple[float, int]:
-    """D_KL(p ‖ q) = Σ p log(p / q) (natural log) and the number of target states never sampled.
-
-    A state with p > 0 and q = 0 makes the divergence +inf: returned as inf together with the count,
-    never as NaN. States with p = 0 contribute 0.
-    """
-    p = np.asarray(p, dtype=np.float64)
-    q = np.asarray(q, dtype=np.float64)
-    support = p > 0
-    missing = int(np.count_nonzero(support & (q <= 0)))
-    if missing:
-        return float("inf"), missing
-    return float(np.sum(p[support] * np.log(p[support] / q[support]))), 0
-
-
-def asymmetry(W: np.ndarray) -> float:
-    """Var({W_ij - W_ji : i < j}) with ddof 0: zero exactly when W is symmetric."""
-    d = W - W.T
-    return float(np.var(d[np.triu_indices(W.shape[0], k=1)]))
