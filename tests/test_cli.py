@@ -41,3 +41,24 @@ def test_errors_are_reported_not_raised(tmp_path, capsys):
     bad.write_text("principle: {}\n")
     assert main(["run", "principle", "proof", "--config", str(bad), "-o", str(tmp_path / "y.nc")]) == 2
     assert "config schema" in capsys.readouterr().err
+
+
+def test_user_errors_are_one_line_and_the_pipe_may_close(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    assert main(["run", "principle", "nope", "--config", *CONFIGS, "-o", str(tmp_path / "x.nc")]) == 2
+    assert "unknown principle experiment 'nope'" in capsys.readouterr().err
+    assert main(["run", "principle", "proof", "--config", *CONFIGS, "-w", "key", "-o", str(tmp_path / "x.nc")]) == 2
+    assert "-w takes NAME=VALUE, got 'key'" in capsys.readouterr().err
+    assert main(["run", "principle", "proof", "--config", str(tmp_path / "none.yaml"), "-o", "x.nc"]) == 2
+    assert "cannot read config file" in capsys.readouterr().err
+    out = tmp_path / "p.nc"
+    assert main(["run", "principle", "proof", "--config", *CONFIGS, "-o", str(out)]) == 0
+    piped = subprocess.run(f"{sys.executable} -m sal provenance {out} | head -1", shell=True, capture_output=True,
+                           text=True)
+    assert piped.stdout.startswith("file:") and "Traceback" not in piped.stderr, piped.stderr
+    version = subprocess.run([sys.executable, "-m", "sal", "--version"], capture_output=True, text=True)
+    assert version.stdout.startswith("sal ")
+    helptext = subprocess.run([sys.executable, "-m", "sal", "run", "--help"], capture_output=True, text=True).stdout
+    assert "sampling noise_run: -w protocol=..." in helptext and "principle weight_evolution: -w condition=..." in helptext

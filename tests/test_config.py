@@ -13,10 +13,10 @@ SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "paper.yaml", "test.yaml"])
+@pytest.mark.parametrize("name", ["config.yaml", "paper.yaml", "test.yaml", "archive.yaml"])
 def test_shipped_configs_are_valid(name):
     config = load([ROOT / "config" / "config.yaml", ROOT / "config" / name])
-    assert set(config) == {"principle", "sampling", "microcircuit", "deepnet"}
+    assert set(config) - {"archive"} == {"principle", "sampling", "microcircuit", "deepnet"}
 
 
 def test_overlay_merges_recursively():
@@ -50,6 +50,14 @@ BAD = [
     ("sampling.protocols.B.rate_scale", 0, "less than or equal to the minimum"),
     ("microcircuit.conditions", ["sal", "backprop"], "is not one of"),
     ("microcircuit.overrides", {"epochs": 0}, "less than the minimum of 1"),
+    # non-finite numbers: JSON-schema bounds are false for NaN, and some keys have no bound
+    ("principle.weight_evolution.ms_per_tau_ref", float("inf"), "must be a finite number"),
+    ("principle.psp_shapes.kernel_plot.t_min", float("-inf"), "must be a finite number"),
+    ("principle.weight_evolution.params.learning_rate", float("nan"), "must be a finite number"),
+    ("principle.stdd_examples.examples.excitatory.w_ji", float("nan"), "must be a finite number"),
+    # integer-valued floats are refused where integers are meant
+    ("principle.weight_evolution.seeds", [1.0], "not of type 'integer'"),
+    ("principle.stdd_vs_simulation.n_steps", 2.0e5, "not of type 'integer'"),
 ]
 
 
@@ -66,3 +74,15 @@ def test_bad_values_are_rejected_with_the_key(key, value, message):
     text = str(err.value)
     assert message in text
     assert (key if last != "typo_key" else key.rsplit(".", 1)[0]) in text, text
+
+
+def test_yaml_errors_name_the_file_and_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("principle:\n  proof: [1, 2\n  other: 3\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml, line \d+, column \d+: not valid YAML"):
+        load([ROOT / "config" / "config.yaml", bad])
+    with pytest.raises(ConfigError, match="cannot read config file .*missing.yaml"):
+        load([ROOT / "config" / "config.yaml", tmp_path / "missing.yaml"])
+    (tmp_path / "list.yaml").write_text("- 1\n")
+    with pytest.raises(ConfigError, match="must be a mapping"):
+        load([ROOT / "config" / "config.yaml", tmp_path / "list.yaml"])

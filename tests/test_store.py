@@ -79,3 +79,17 @@ def test_combine_stacks_runs_and_drops_rasters():
     assert out["x"].dims == ("condition", "seed", "t")
     assert "spike_time" not in out and out.attrs["sal_kind"] == "test.summary"
     assert set(store.parameters(out)["runs"]) == {"a/0", "a/1", "b/0", "b/1"}
+
+
+def test_a_killed_write_leaves_no_temporary_behind_after_the_next_write(tmp_path):
+    import xarray as xr
+
+    from sal.store import provenance, write
+
+    path = tmp_path / "run.nc"
+    stale = tmp_path / ".run.nc.tmp-999999999"  # a write whose process was killed (no such PID)
+    stale.write_bytes(b"half a file")
+    live = tmp_path / f".run.nc.tmp-{__import__('os').getppid()}"  # a write still running elsewhere
+    live.write_bytes(b"busy")
+    write(xr.Dataset({"x": ("i", [1.0, 2.0])}, attrs=provenance("test", {})), path)
+    assert path.is_file() and not stale.exists() and live.exists()

@@ -63,6 +63,20 @@ def test_named_target_rebuilds_one_figure(workdir):
     assert "fig2d_weight_evolution" not in run.stdout + run.stderr
 
 
+def test_a_failing_job_writes_its_error_into_its_own_log(workdir):
+    source = workdir / "results/principle/proof/analytic.nc"
+    good = source.read_bytes()
+    source.write_bytes(b"not HDF5")  # newer than the figure: fig 12 is redrawn from it, and fails
+    try:
+        run = snakemake(workdir, "fig12")
+        assert run.returncode != 0
+        log = (workdir / "logs/figures/fig12_proof.log").read_text()
+        assert "not a readable HDF5 result file" in log and "Traceback" in log, log
+    finally:
+        source.write_bytes(good)
+    assert snakemake(workdir, "fig12").returncode == 0
+
+
 def test_bad_config_fails_before_any_job(workdir):
     (workdir / "bad.yaml").write_text("principle:\n  phase_plane:\n    tau_ref: 0\n")
     run = snakemake(workdir, "-n", overlays=["bad.yaml"])

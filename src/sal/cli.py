@@ -1,4 +1,5 @@
-"""Command line: ``sal run`` one experiment without Snakemake; ``sal provenance`` of a result file."""
+"""Command line: ``sal run`` one experiment without Snakemake; ``sal provenance`` of a result file;
+``sal compare`` of two headline tables (the paper-scale archive and your own run)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ import json
 import sys
 
 from . import pipeline, store
-from .registry import FAMILIES
 from .config import ConfigError
 from .config import load as load_config
+from .registry import FAMILIES
 
 
 def _run(args) -> None:
     config = load_config(args.config)
     experiment = next(f for f in FAMILIES if f.name == args.family).experiment(args.experiment)
+    bad = [item for item in args.wildcard if "=" not in item]
+    if bad:
+        raise ValueError(f"-w takes NAME=VALUE, got {bad[0]!r}")
     labels = dict(item.split("=", 1) for item in args.wildcard)
     if "seed" in experiment.wildcards and args.seed is not None and "seed" not in labels:
         labels["seed"] = str(args.seed)  # the seed names the run's file too
@@ -42,10 +46,33 @@ def _provenance(args) -> None:
     print(json.dumps(store.parameters(ds), indent=2, sort_keys=True))
 
 
+def _compare(args) -> None:
+    import pandas as pd
+
+    from .archive import compare
+
+    with pd.option_context("display.max_colwidth", 60, "display.width", 200):
+        print(compare(args.archived, args.yours).to_string(index=False))
+
+
+def _experiments_help() -> str:
+    lines = ["experiments (family experiment: the -w wildcards naming one run; seed from --seed):"]
+    for family in FAMILIES:
+        for e in family.experiments:
+            names = [w for w in e.wildcards if not (w == "seed" and e.seeded)]
+            lines.append(f"  {family.name} {e.name}: " + (" ".join(f"-w {w}=..." for w in names) or "-")
+                         + (" --seed N" if e.seeded else ""))
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
+    from . import __version__
+
     parser = argparse.ArgumentParser(prog="sal", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"sal {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run one experiment and write its result file")
+    run = sub.add_parser("run", help="run one experiment and write its result file", epilog=_experiments_help(),
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("family", choices=[f.name for f in FAMILIES])
     run.add_argument("experiment")
     run.add_argument("--config", nargs="+", default=["config/config.yaml"],
@@ -58,10 +85,18 @@ def main(argv=None) -> int:
     prov = sub.add_parser("provenance", help="print the code version, seed and parameters of a result file")
     prov.add_argument("file")
     prov.set_defaults(func=_provenance)
+    comp = sub.add_parser("compare", help="print headline numbers of the archive next to yours")
+    comp.add_argument("archived", help="e.g. archive/paper/results/tables/headline_numbers.csv")
+    comp.add_argument("yours", help="e.g. results/tables/headline_numbers.csv of your paper-scale run")
+    comp.set_defaults(func=_compare)
     args = parser.parse_args(argv)
     try:
         args.func(args)
-    except (ConfigError, store.ResultFileError, ValueError) as err:
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. `sal provenance FILE | head`: the reader has gone, not an error
+        sys.stdout = None
+        return 0
+    except (ConfigError, store.ResultFileError, ValueError, OSError) as err:
         print(f"sal: error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -6,6 +6,7 @@ between keys that a schema cannot express (window > tau_ref, min < max) are chec
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import jsonschema
@@ -53,11 +54,30 @@ def _relations(config: dict):
             yield path + ("kp_sweep",), "{...}", "the KP sweep exists only in protocol B"
 
 
+def _non_finite(node, path=()):
+    """(key, value) of every NaN or infinite number in the config (JSON-schema bounds are false for NaN)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _non_finite(value, path + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _non_finite(value, path + (i,))
+    elif isinstance(node, float) and not math.isfinite(node):
+        yield path, node
+
+
+# Integers are ints: an integer-valued float such as 2.0e+5 is refused for an integer key (JSON Schema
+# would accept it, and the run would then fail or name its file 2.0), consistently for every key.
+_TYPES = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+    "integer", lambda checker, value: isinstance(value, int) and not isinstance(value, bool))
+_Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=_TYPES)
+
+
 def validate(config: dict, schema_path) -> dict:
     """Check ``config`` against the schema file and the key relations; return it unchanged if valid."""
     schema = yaml.safe_load(Path(schema_path).read_text())
-    validator = jsonschema.Draft202012Validator(schema)
-    problems = []
+    validator = _Validator(schema)
+    problems = [f"config key {_key(k)} = {v!r}: must be a finite number" for k, v in _non_finite(config)]
     for err in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path))):
         if err.context:  # oneOf/anyOf: report the most specific reason, not "valid under none"
             err = max(err.context, key=lambda e: len(e.absolute_path))
@@ -80,6 +100,24 @@ def merge(base: dict, overlay: dict) -> dict:
     return base
 
 
+def read_yaml(path) -> dict:
+    """A YAML config file as a dict; ConfigError naming the file (and the line of a syntax error)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as err:
+        raise ConfigError(f"cannot read config file {path}: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"config file {path}{where}: not valid YAML ({getattr(err, 'problem', err)})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path}: must be a mapping of keys, got {type(data).__name__}")
+    return data
+
+
 def load(paths, schema_path=None) -> dict:
     """Read YAML config files (later ones overlay earlier ones) and validate the result.
 
@@ -87,7 +125,7 @@ def load(paths, schema_path=None) -> dict:
     """
     config: dict = {}
     for path in paths:
-        merge(config, yaml.safe_load(Path(path).read_text()) or {})
+        merge(config, read_yaml(path))
     if schema_path is None:
         schema_path = Path(paths[0]).resolve().parent.parent / "workflow" / "schemas" / "config.schema.yaml"
         if not schema_path.is_file():

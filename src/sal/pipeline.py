@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import json
+from contextlib import contextmanager
 import logging
 import time
 from pathlib import Path
@@ -27,6 +28,18 @@ def setup_logging(path=None) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     logging.captureWarnings(True)
+
+
+@contextmanager
+def job(log_path):
+    """Run a workflow step with logging to its rule's log file; a failure's message and traceback go into
+    that log too (the file Snakemake points to), then the error propagates."""
+    setup_logging(log_path)
+    try:
+        yield
+    except BaseException:
+        log.exception("the job failed")
+        raise
 
 
 def experiment_code(experiment: Experiment) -> str:

@@ -100,6 +100,7 @@ def write(ds: xr.Dataset, path) -> Path:
         for name, var in ds.variables.items()
         if var.dtype.kind in "fiub" and var.ndim > 0 and var.size > 1
     }
+    _remove_stale_temporaries(path)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         ds.to_netcdf(tmp, engine=ENGINE, encoding=encoding, invalid_netcdf=True)
@@ -108,6 +109,14 @@ def write(ds: xr.Dataset, path) -> Path:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Delete the temporary files of earlier writes of ``path`` whose process is gone (a killed job)."""
+    for tmp in path.parent.glob(f".{path.name}.tmp-*"):
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists() and int(pid) != os.getpid():
+            tmp.unlink(missing_ok=True)
 
 
 class ResultFileError(ValueError):

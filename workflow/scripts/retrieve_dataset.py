@@ -4,9 +4,6 @@
 from sal import pipeline
 from sal.deepnet.data import retrieve
 
-pipeline.setup_logging(snakemake.log[0])  # noqa: F821 (snakemake injects this object)
-retrieve(
-    snakemake.wildcards.dataset,  # noqa: F821
-    snakemake.output[0],  # noqa: F821
-    snakemake.params.source,  # noqa: F821
-)
+sm = snakemake  # noqa: F821 (snakemake injects this object)
+with pipeline.job(sm.log[0]):
+    retrieve(sm.wildcards.dataset, sm.output[0], sm.params.source)
