@@ -17,8 +17,10 @@ if (SRC / "sal").is_dir():
         )
     )
 
+import dataclasses
+
 import sal.config
-from sal import headline, pipeline
+from sal import archive, headline, pipeline
 from sal.registry import FAMILIES
 
 ENV = "../../environment.yml"  # the one software environment of every rule (mirrors pyproject.toml)

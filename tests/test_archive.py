@@ -1,0 +1,79 @@
+"""The paper-scale archive: its manifest matches its files, the archive config rebuilds figures without a
+single simulation, and the archived numbers hold the paper's claims."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sal import archive, store
+from sal.microcircuit.analysis import final_pattern
+
+ROOT = Path(__file__).resolve().parents[1]
+ARCHIVE = ROOT / "archive" / "paper"
+pytestmark = pytest.mark.skipif(not (ARCHIVE / archive.MANIFEST).is_file(), reason="no archive/paper yet")
+
+
+def archived(rel):
+    path = ARCHIVE / rel
+    if rel not in archive.read_manifest(ARCHIVE):
+        pytest.skip(f"{rel} is not archived yet")
+    return store.read(path)
+
+
+def test_manifest_matches_the_files():
+    assert archive.check(ARCHIVE) == []
+    files = archive.read_manifest(ARCHIVE)
+    assert sum(e["bytes"] for e in files.values()) < 50e6  # summaries only: small
+    for rel, e in files.items():
+        assert e["config"] and (rel.endswith(".csv") or (e["code"] and e["commit"])), rel
+
+
+def test_archive_config_plans_no_simulation(tmp_path):
+    cmd = [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "-s", str(ROOT / "workflow/Snakefile"),
+           "--directory", str(tmp_path), "--configfile", str(ROOT / "config/archive.yaml")]
+    run = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    out = run.stdout + run.stderr
+    assert run.returncode == 0, out[-4000:]
+    table = out[out.index("Job stats"):].split("total")[0]
+    jobs = {line.split()[0] for line in table.splitlines()[3:] if line.strip()}
+    assert jobs and all(j.startswith("plot_") or j in {"headline", "all"} for j in jobs), jobs
+
+
+def test_archived_microcircuit_holds_the_papers_claims():
+    ds = archived("results/microcircuit/teacher_student/summary.nc")
+    assert ds.sizes["run"] == 20
+    loss = ds["validation_loss"].isel(epoch=-1)
+    assert int((loss.sel(condition="sal") < 0.01).sum()) == 20  # SAL converges in 20/20
+    assert int((loss.sel(condition="bp") < 0.01).sum()) == 20
+    params = store.parameters(ds)["runs"]
+    teacher = np.array([np.ravel(params[f"fa/{r}"]["teacher_forward"][-1])[0] for r in ds["run"].values])
+    b0 = ds["B1"].sel(condition="fa").isel(pattern=0).values.reshape(20, -1)[:, 0]
+    opposed = np.sign(b0) != np.sign(teacher)
+    failed = loss.sel(condition="fa").values >= 0.01
+    assert opposed.sum() == 9 and np.array_equal(failed, opposed)  # FA fails exactly in the 9 opposed runs
+    sal = ds.sel(condition="sal").isel(pattern=final_pattern(ds))
+    agree = np.sign(sal["B1"].values.reshape(20, -1)[:, 0]) == np.sign(sal["W21"].values.reshape(20, -1)[:, 0])
+    assert agree.all()  # SAL learns W21's sign in every run
+
+
+def test_archived_principle_holds_the_papers_claims():
+    ex = archived("results/principle/stdd_examples/analytic.nc")
+    assert float(ex["dw_ji"].sel(example="excitatory")) == pytest.approx(-0.028886, abs=5e-7)
+    we = archived("results/principle/weight_evolution/summary.nc")
+    assert we.sizes["seed"] == 20
+    final = we.isel(epoch=-1).sel(condition="both_plastic")
+    assert abs(float(final["w_ji"].median()) - float(final["w_ij"].median())) < 0.05  # the weights meet
+    assert (archived("results/principle/proof/analytic.nc")["Delta"].min("t") >= 0).all()
+
+
+def test_archived_headline_tables_compare_with_a_new_study():
+    tables = sorted((ARCHIVE / "results" / "tables").glob("headline_numbers*.csv"))
+    assert tables
+    for table in tables:
+        side = archive.compare(table, table)
+        assert (side["ours (archive)"] == side["ours (yours)"]).all()
+        assert len(side) == len(pd.read_csv(table))
