@@ -6,15 +6,17 @@ PSP_k(s) = 1 iff 1 <= s - L_k <= τ_syn - 1. Its sampling state is z_i(s) = 1 if
 read every τ/2 steps. Spikes of one step are processed in neuron order.
 
 Two simulators produce the same statistics (tested):
-- ``per_step``: one Bernoulli draw per neuron and step, as the official code.
-- ``event``: between events (a spike, a PSP ending, a refractory period ending) every firing
-  probability is constant, so each neuron's next spike is a geometric waiting time; by
-  memorylessness the waiting times are redrawn whenever a probability changes. Cost scales with the
-  number of spikes, not steps.
+- ``per_step``: the literal reference, one Bernoulli draw per neuron and step and every potential
+  recomputed from scratch in every step (as the official code; O(n^2) per step).
+- ``event``: event-driven and exact in distribution; the cost of an event is the fan-out of the neuron
+  that causes it (see ``simulate_events``). Dense weights or sparse (CSR) connectivity.
 
 Both stream what learning needs (spike counts, pair-STDP sums for the wake-sleep and SAL amplitude
 matrices, the histogram of sampled joint states) and record spikes only in a bounded window, so
-memory does not grow with the phase length.
+memory does not grow with the phase length. The pair-STDP sums are kept as exact integers
+Q[i, k] = Σ (τ - d) over pairs "k fired d steps before i, 0 < d < τ" and turned into
+stdp_ws = A_ws ⊙ (Q + Qᵀ) / τ, stdp_sal = A_sal ⊙ (Qᵀ - Q) / τ at the end (the same sums as the
+per-pair rule of spec §3.2, without rounding drift and independent of the order of the pairs).
 """
 
 from __future__ import annotations
@@ -24,29 +26,28 @@ from numba import njit
 
 NEVER = -(2**40)
 FAR = 2**62
+LEVEL = 0.25  # grid of the thinning bounds on the potential (a power of 2: levels are exact)
+LEVEL_MARGIN = 2  # a bound is set LEVEL_MARGIN - 1 .. LEVEL_MARGIN grid steps above the potential
+TABLE_LO = -200  # bound levels with a cached hazard: u in [-50, 50]
+TABLE_HI = 200
+MAX_JOINT_STATES_DIM = 20  # default: joint-state histogram only up to 2^20 states
 
 
+# --------------------------------------------------------------------------- shared book-keeping
 @njit(cache=True)
-def _on_spike(i, s, last, tau, a_ws, a_sal, stdp_ws, stdp_sal, counts, rec_t, rec_id, n_rec, record_until):
-    """Book-keeping of one spike of neuron i at step s: triangular pair STDP with every other neuron's
-    last spike (0 < d < τ), spike count, bounded recording; then L_i = s. Returns the new n_rec."""
-    for k in range(last.shape[0]):
-        if k == i:
-            continue
-        d = s - last[k]
-        if 0 < d < tau:
-            tri = 1.0 - d / tau
-            stdp_ws[i, k] += a_ws[i, k] * tri  # k before i: causal for W_ik
-            stdp_ws[k, i] += a_ws[k, i] * tri  # anti-causal for W_ki
-            stdp_sal[i, k] -= a_sal[i, k] * tri  # SAL: causal pairs depress ...
-            stdp_sal[k, i] += a_sal[k, i] * tri  # ... anti-causal pairs potentiate
-    counts[i] += 1
-    if s < record_until and n_rec < rec_t.shape[0]:
-        rec_t[n_rec] = s
-        rec_id[n_rec] = i
-        n_rec += 1
-    last[i] = s
-    return n_rec
+def _finish_stdp(Q, tau, a_ws, a_sal, stdp_ws, stdp_sal):
+    """stdp_ws += A_ws ⊙ (Q + Qᵀ) / τ and stdp_sal += A_sal ⊙ (Qᵀ - Q) / τ.
+
+    Q[i, k] = Σ (τ - d) over the pairs in which i fired d steps after k (0 < d < τ): the causal
+    triangle for W_ik. The anti-causal term of W_ki in spec §3.2 is the same pair seen from k.
+    """
+    n = Q.shape[0]
+    for i in range(n):
+        for k in range(n):
+            if Q[i, k] == 0 and Q[k, i] == 0:
+                continue
+            stdp_ws[i, k] += a_ws[i, k] * ((Q[i, k] + Q[k, i]) / tau)
+            stdp_sal[i, k] += a_sal[i, k] * ((Q[k, i] - Q[i, k]) / tau)
 
 
 @njit(cache=True)
@@ -61,6 +62,16 @@ def _state_index(last, s, tau):
     return idx
 
 
+@njit(cache=True)
+def _record(i, s, rec_t, rec_id, n_rec, record_until):
+    if s < record_until and n_rec < rec_t.shape[0]:
+        rec_t[n_rec] = s
+        rec_id[n_rec] = i
+        n_rec += 1
+    return n_rec
+
+
+# --------------------------------------------------------------------------- literal per-step reference
 @njit(cache=True)
 def _potentials(W, b, last, s, tau_syn, u):
     n = b.shape[0]
@@ -77,15 +88,19 @@ def simulate_per_step(W, b, n_steps, tau, tau_syn, sample_every, rng, a_ws, a_sa
                       stdp_ws, stdp_sal, counts, hist, rec_t, rec_id, record_until):
     """Per-step Bernoulli simulation from an empty network; accumulates into the given arrays.
 
-    Draws one uniform number per neuron and step (as the official simulator). Returns n_recorded.
+    The literal model: every potential recomputed from all PSPs in every step, one uniform number per
+    neuron and step (as the official simulator). ``hist`` of size 0 skips the joint-state histogram.
+    Returns n_recorded.
     """
     n = b.shape[0]
     last = np.full(n, NEVER, dtype=np.int64)
+    Q = np.zeros((n, n), dtype=np.int64)
     u = np.empty(n)
     fire = np.zeros(n, dtype=np.bool_)
+    use_hist = hist.shape[0] > 0
     n_rec = 0
     for s in range(n_steps):
-        if s % sample_every == 0:
+        if use_hist and s % sample_every == 0:
             hist[_state_index(last, s, tau)] += 1
         _potentials(W, b, last, s, tau_syn, u)
         for i in range(n):
@@ -93,128 +108,395 @@ def simulate_per_step(W, b, n_steps, tau, tau_syn, sample_every, rng, a_ws, a_sa
             fire[i] = x * (1.0 + tau * np.exp(-u[i])) < 1.0 and s - last[i] > tau
         for i in range(n):
             if fire[i]:
-                n_rec = _on_spike(i, s, last, tau, a_ws, a_sal, stdp_ws, stdp_sal, counts, rec_t, rec_id,
-                                  n_rec, record_until)
+                for k in range(n):
+                    d = s - last[k]
+                    if k != i and 0 < d < tau:
+                        Q[i, k] += tau - d
+                counts[i] += 1
+                n_rec = _record(i, s, rec_t, rec_id, n_rec, record_until)
+                last[i] = s
+    _finish_stdp(Q, tau, a_ws, a_sal, stdp_ws, stdp_sal)
     return n_rec
 
 
-@njit(cache=True)
-def _samples_in(lo, hi, every):
-    """Number of multiples of ``every`` in [lo, hi)."""
-    if hi <= lo:
-        return 0
-    return (hi - 1) // every - (lo - 1) // every if lo > 0 else (hi - 1) // every + 1
+# --------------------------------------------------------------------------- event-driven sampler
+# The hot loop is one function on purpose: every call of a Numba function with array arguments costs
+# atomic reference-count updates of those arrays, which dominated the run time of a factored version.
+@njit(cache=True, error_model="numpy")
+def _events_core(sparse, WT, out_ptr, out_idx, out_w, pair_ptr, pair_idx, b, n_steps, tau, tau_syn,
+                 sample_every, rng, Q, Qs, counts, hist, rec_t, rec_id, record_until):
+    """Event-driven simulation (see ``simulate_events``); dense (WT[k, i] = W[i, k], the weights out of
+    k; integer pair sums added to Q[i, k]) or sparse (CSR of Wᵀ: out_ptr, out_idx, out_w; pair sums
+    over the symmetric neighbour lists pair_ptr / pair_idx, added to Qs[entry]). Returns n_recorded."""
+    n = b.shape[0]
+    inv_level = 1.0 / LEVEL
+    last = np.full(n, NEVER, dtype=np.int64)
+    u = b.copy()  # potentials, updated incrementally
+    ubar = np.full(n, np.inf)  # bound on u of an eligible neuron; +inf while refractory
+    lam = np.zeros(n)  # hazard of the bound
+    pbar = np.zeros(n)  # firing probability of the bound, 1 - e^{-lam}
+    budget = np.zeros(n)  # unspent Exp(1) budget at step since[i]
+    since = np.zeros(n, dtype=np.int64)
+    cand = np.full(n + 1, FAR, dtype=np.int64)  # candidate step; cand[n]: sentinel of padding leaves
+    psp_on = np.zeros(n, dtype=np.bool_)
+    pend = np.empty(n, dtype=np.int64)  # neurons to (re)schedule at step t_pend
+    in_pend = np.zeros(n, dtype=np.bool_)
+    n_lev = TABLE_HI - TABLE_LO + 1
+    lam_tab = np.full(n_lev, np.nan)  # hazards of the bound levels, filled on first use
+    pbar_tab = np.full(n_lev, np.nan)
+    # tournament tree over cand: tree[1] = neuron with the earliest candidate (ties: lowest index)
+    P = 1
+    while P < n:
+        P *= 2
+    tree = np.full(2 * P, n, dtype=np.int64)
+    for i in range(n):
+        tree[P + i] = i
+    # spikes in time order, read by three heads: PSP starts (s + 1), PSP ends (s + τ_syn) and
+    # refractory ends = on-state ends (s + τ + 1). A neuron spikes at most once per τ + 1 steps.
+    psp = tau_syn >= 2
+    span = max(tau_syn, tau + 1) + 1
+    cap = 1
+    while cap < n * (span // (tau + 1) + 2):
+        cap *= 2
+    mask = cap - 1
+    fifo_t = np.zeros(cap, dtype=np.int64)
+    fifo_id = np.zeros(cap, dtype=np.int64)
+    tail = 0
+    h_start = 0
+    h_end = 0
+    h_ref = 0
+    use_hist = hist.shape[0] > 0
+    idx = 0  # joint state z (neuron 0 = most significant bit)
+    next_sample = 0
+    refresh_every = 16 * n + 64
+    n_changes = 0
+    n_rec = 0
+    for i in range(n):  # everybody is eligible at step 0 with a fresh budget
+        budget[i] = rng.standard_exponential()
+        pend[i] = i
+        in_pend[i] = True
+    n_pend = n
+    t_pend = 0
+    while True:
+        # (re)schedule: bound u_i by a grid level ū above u_i + LEVEL (LEVEL_MARGIN - 1); spend the
+        # budget used since the last change at the old hazard (memoryless); next candidate step
+        for q in range(n_pend):
+            i = pend[q]
+            in_pend[i] = False
+            if t_pend > since[i]:
+                rest = budget[i] - lam[i] * (t_pend - since[i])
+                budget[i] = rest if rest > 0.0 else 5e-324
+            since[i] = t_pend
+            m = np.int64(np.floor(u[i] * inv_level)) + LEVEL_MARGIN
+            ubar[i] = m * LEVEL
+            j = m - TABLE_LO
+            if 0 <= j < n_lev:
+                if np.isnan(lam_tab[j]):
+                    lam_tab[j] = np.log1p(np.exp(m * LEVEL) / tau)
+                    pbar_tab[j] = -np.expm1(-lam_tab[j])
+                lam[i] = lam_tab[j]
+                pbar[i] = pbar_tab[j]
+            else:
+                lam[i] = np.log1p(np.exp(m * LEVEL) / tau)
+                pbar[i] = -np.expm1(-lam[i])
+            steps = budget[i] / lam[i]
+            cand[i] = t_pend + max(np.int64(np.ceil(steps)) - 1, 0) if steps < 1e18 else FAR
+            j = (P + i) >> 1
+            while j >= 1:
+                a = tree[2 * j]
+                w = tree[2 * j + 1]
+                if cand[a] <= cand[w]:
+                    w = a
+                if tree[j] == w and w != i:
+                    break
+                tree[j] = w
+                j >>= 1
+        n_pend = 0
+        e = FAR  # next step at which the state changes
+        if h_start < tail:
+            e = fifo_t[h_start & mask] + 1
+        if psp and h_end < tail:
+            e = min(e, fifo_t[h_end & mask] + tau_syn)
+        if h_ref < tail:
+            e = min(e, fifo_t[h_ref & mask] + tau + 1)
+        c = cand[tree[1]]
+        if c < e:
+            if c >= n_steps:
+                break
+            # every candidate of step c in neuron order; the state is that of step c throughout
+            while cand[tree[1]] == c:
+                i = tree[1]
+                if rng.random() * pbar[i] * (1.0 + tau * np.exp(-u[i])) < 1.0:  # accept: p(u) / p(ū)
+                    if sparse:
+                        for j in range(pair_ptr[i], pair_ptr[i + 1]):
+                            k = pair_idx[j]
+                            d = c - last[k]
+                            if 0 < d < tau:
+                                Qs[j] += tau - d
+                    else:  # dense: the other neurons' spikes of the last τ steps
+                        pos = tail - 1
+                        while pos >= h_ref and fifo_t[pos & mask] > c - tau:
+                            d = c - fifo_t[pos & mask]
+                            if d > 0:
+                                Q[i, fifo_id[pos & mask]] += tau - d
+                            pos -= 1
+                    counts[i] += 1
+                    if c < record_until and n_rec < rec_t.shape[0]:
+                        rec_t[n_rec] = c
+                        rec_id[n_rec] = i
+                        n_rec += 1
+                    last[i] = c
+                    fifo_t[tail & mask] = c
+                    fifo_id[tail & mask] = i
+                    tail += 1
+                    ubar[i] = np.inf
+                else:  # thinned: a fresh budget from the next step
+                    budget[i] = rng.standard_exponential()
+                    since[i] = c + 1
+                    pend[n_pend] = i
+                    in_pend[i] = True
+                    n_pend += 1
+                cand[i] = FAR
+                j = (P + i) >> 1
+                while j >= 1:
+                    a = tree[2 * j]
+                    w = tree[2 * j + 1]
+                    if cand[a] <= cand[w]:
+                        w = a
+                    if tree[j] == w and w != i:
+                        break
+                    tree[j] = w
+                    j >>= 1
+            t_pend = c + 1
+            continue
+        if e >= n_steps:
+            break
+        if use_hist:
+            while next_sample < e:
+                hist[idx] += 1
+                next_sample += sample_every
+        # all changes of step e, then the affected neurons are rescheduled (top of the loop)
+        while h_start < tail and fifo_t[h_start & mask] + 1 == e:
+            k = fifo_id[h_start & mask]
+            h_start += 1
+            if use_hist:
+                idx |= 1 << (n - 1 - k)
+            if psp and not psp_on[k]:  # PSP of k starts: its targets' potentials rise by W[:, k]
+                psp_on[k] = True
+                n_changes += 1
+                if sparse:
+                    for j in range(out_ptr[k], out_ptr[k + 1]):
+                        i = out_idx[j]
+                        u[i] += out_w[j]
+                        if u[i] > ubar[i] and not in_pend[i]:
+                            pend[n_pend] = i
+                            in_pend[i] = True
+                            n_pend += 1
+                else:
+                    for i in range(n):
+                        u[i] += WT[k, i]
+                        if u[i] > ubar[i] and not in_pend[i]:
+                            pend[n_pend] = i
+                            in_pend[i] = True
+                            n_pend += 1
+        while psp and h_end < tail and fifo_t[h_end & mask] + tau_syn == e:
+            k = fifo_id[h_end & mask]
+            h_end += 1
+            if last[k] + tau_syn == e:  # PSP of k ends (unless k fired again meanwhile)
+                psp_on[k] = False
+                n_changes += 1
+                if sparse:
+                    for j in range(out_ptr[k], out_ptr[k + 1]):
+                        i = out_idx[j]
+                        u[i] -= out_w[j]
+                        if u[i] > ubar[i] and not in_pend[i]:
+                            pend[n_pend] = i
+                            in_pend[i] = True
+                            n_pend += 1
+                else:
+                    for i in range(n):
+                        u[i] -= WT[k, i]
+                        if u[i] > ubar[i] and not in_pend[i]:
+                            pend[n_pend] = i
+                            in_pend[i] = True
+                            n_pend += 1
+        while h_ref < tail and fifo_t[h_ref & mask] + tau + 1 == e:
+            k = fifo_id[h_ref & mask]  # refractory and on-state of k end: eligible, fresh budget
+            h_ref += 1
+            if use_hist:
+                idx &= ~(1 << (n - 1 - k))
+            budget[k] = rng.standard_exponential()
+            since[k] = e
+            if not in_pend[k]:
+                pend[n_pend] = k
+                in_pend[k] = True
+                n_pend += 1
+        if n_changes >= refresh_every:  # recompute every potential (bounds the rounding drift)
+            n_changes = 0
+            for i in range(n):
+                u[i] = b[i]
+            for k in range(n):
+                if psp_on[k]:
+                    if sparse:
+                        for j in range(out_ptr[k], out_ptr[k + 1]):
+                            u[out_idx[j]] += out_w[j]
+                    else:
+                        for i in range(n):
+                            u[i] += WT[k, i]
+            for i in range(n):
+                if u[i] > ubar[i] and not in_pend[i]:
+                    pend[n_pend] = i
+                    in_pend[i] = True
+                    n_pend += 1
+        t_pend = e
+    if use_hist:
+        while next_sample < n_steps:
+            hist[idx] += 1
+            next_sample += sample_every
+    return n_rec
 
 
 @njit(cache=True)
 def simulate_events(W, b, n_steps, tau, tau_syn, sample_every, rng, a_ws, a_sal,
                     stdp_ws, stdp_sal, counts, hist, rec_t, rec_id, record_until):
-    """Event-driven simulation, statistically identical to ``simulate_per_step``.
+    """Event-driven simulation, exact in distribution (the same law as ``simulate_per_step``).
 
-    In a step with hazard λ = -log(1 - p) = log(1 + e^u / τ) a neuron fires with probability p, so it
-    fires in the first step where its accumulated hazard exceeds an Exp(1) budget drawn when it
-    became eligible (the next-reaction method). Between boundaries (a PSP ends at L + τ_syn; a
-    refractory period and on-state end at L + τ + 1) every λ is constant and the firing step of each
-    neuron follows in closed form; at a boundary or a spike only the λ's are recomputed and the
-    unspent budgets carry over. The earliest firing step, if before the next boundary, is executed
-    (every neuron firing in it, in neuron order); otherwise time jumps to the boundary.
-    Returns n_recorded.
+    Thinning of a per-neuron Bernoulli process (next-reaction form): every eligible neuron i carries an
+    upper bound ū_i >= u_i on a fixed grid and an Exp(1) budget spent at the hazard
+    λ̄ = -log(1 - p(ū)); where the budget runs out is a candidate step, accepted with probability
+    p(u_i) / p(ū_i). In every step a neuron thus fires with probability exactly p(u_i). Potentials are
+    updated incrementally by the weights of the neuron whose PSP starts or ends (its fan-out), and a
+    neuron is re-bounded (budget carried over, memoryless) only when its potential rises above its
+    bound; a thinned candidate re-bounds tightly from a fresh budget. PSP starts and ends and
+    refractory ends come from one time-ordered queue of spikes; the earliest candidate from a
+    tournament tree. Cost per spike: O(fan-out + log n), no work between events.
+    ``hist`` of size 0 skips the joint-state histogram. Returns n_recorded.
     """
     n = b.shape[0]
-    last = np.full(n, NEVER, dtype=np.int64)
-    exp_b = np.exp(b)
-    exp_w = np.exp(W)
-    lam = np.zeros(n)  # hazard per step in the current segment
-    budget = np.zeros(n)  # unspent Exp(1) budget at step since[i]
-    since = np.zeros(n, dtype=np.int64)
-    eligible = np.zeros(n, dtype=np.bool_)
-    fire_at = np.full(n, FAR, dtype=np.int64)
-    n_rec = 0
-    t = 0
-    stale = True  # potentials changed: recompute every hazard
-    while t < n_steps:
-        for i in range(n):
-            if t - last[i] <= tau:
-                eligible[i] = False
-                fire_at[i] = FAR
-                continue
-            if not eligible[i]:  # just became eligible: a fresh budget
-                eligible[i] = True
-                budget[i] = -np.log(1.0 - rng.random())
-                since[i] = t
-            elif stale:  # spend the budget used since the last change at the old hazard
-                budget[i] -= lam[i] * (t - since[i])
-                since[i] = t
-            else:
-                continue
-            eu = exp_b[i]
-            for k in range(n):
-                if 1 <= t - last[k] <= tau_syn - 1:
-                    eu *= exp_w[i, k]
-            lam[i] = np.log1p(eu / tau)
-            steps = np.ceil(budget[i] / lam[i])
-            fire_at[i] = t + max(np.int64(steps) - 1, 0) if steps < FAR / 4 else FAR
-        boundary = n_steps  # next PSP end or refractory end after t
-        for k in range(n):
-            e1 = last[k] + tau_syn
-            e2 = last[k] + tau + 1
-            if t < e1 < boundary:
-                boundary = e1
-            if t < e2 < boundary:
-                boundary = e2
-        first = FAR
-        for i in range(n):
-            if fire_at[i] < first:
-                first = fire_at[i]
-        if first < boundary:
-            # z is constant on [t, first]; it changes at first + 1 for the spikers
-            hist[_state_index(last, t, tau)] += _samples_in(t, first + 1, sample_every)
-            for i in range(n):
-                if fire_at[i] == first:
-                    n_rec = _on_spike(i, first, last, tau, a_ws, a_sal, stdp_ws, stdp_sal, counts,
-                                      rec_t, rec_id, n_rec, record_until)
-            t = first + 1
-            stale = True
-        else:
-            hist[_state_index(last, t, tau)] += _samples_in(t, boundary, sample_every)
-            # a PSP end changes potentials; a refractory end only makes its neuron eligible
-            stale = False
-            for k in range(n):
-                if last[k] + tau_syn == boundary:
-                    stale = True
-            t = boundary
+    WT = np.ascontiguousarray(W.T)
+    Q = np.zeros((n, n), dtype=np.int64)
+    no_i = np.zeros(0, dtype=np.int64)
+    n_rec = _events_core(False, WT, no_i, no_i, np.zeros(0), no_i, no_i, b, n_steps, tau, tau_syn,
+                         sample_every, rng, Q, np.zeros(0, dtype=np.int64), counts, hist, rec_t, rec_id,
+                         record_until)
+    _finish_stdp(Q, tau, a_ws, a_sal, stdp_ws, stdp_sal)
     return n_rec
+
+
+def _pair_pattern(W):
+    """Symmetric CSR pattern of the pairs connected in either direction (stored entries of W and Wᵀ,
+    explicit zeros included, no diagonal; indices sorted): (ptr, idx, transpose) where entry
+    transpose[j] is the position of (k, i) for entry j = (i, k)."""
+    import scipy.sparse as sp
+
+    coo = sp.coo_matrix(W)
+    rows = np.concatenate([coo.row, coo.col])
+    cols = np.concatenate([coo.col, coo.row])
+    keep = rows != cols
+    n = W.shape[0]
+    pattern = sp.csr_matrix((np.ones(int(keep.sum())), (rows[keep], cols[keep])), shape=(n, n))
+    pattern.sum_duplicates()
+    pattern.sort_indices()
+    pattern.data = np.arange(pattern.nnz, dtype=np.float64)
+    transpose = pattern.T.tocsr()
+    transpose.sort_indices()  # the same (symmetric) pattern: its data are the transposed positions
+    return (pattern.indptr.astype(np.int64), pattern.indices.astype(np.int64),
+            transpose.data.astype(np.int64))
+
+
+def _values_at(a, rows, cols):
+    """Entries a[rows, cols] of a dense array, a scipy.sparse matrix or a scalar."""
+    if np.isscalar(a) or np.ndim(a) == 0:
+        return np.full(rows.size, float(a))
+    return np.asarray(a[rows, cols], dtype=np.float64).ravel()
+
+
+def simulate_events_sparse(W, b, n_steps, tau, tau_syn, sample_every, rng, a_ws, a_sal, counts, hist,
+                           rec_t, rec_id, record_until):
+    """``simulate_events`` for sparse connectivity: W any scipy.sparse matrix (W[post, pre]).
+
+    The same law and, for the same weights, bitwise the same spikes as the dense path (it consumes
+    the random numbers identically). Cost per spike O(fan-out + fan-in + log n); memory O(n + nnz).
+    Pair-STDP sums exist only for connected pairs (a synapse in either direction): returns
+    (n_recorded, stdp_ws, stdp_sal) with the two sums as CSR matrices on that pattern; a_ws, a_sal
+    may be dense, sparse or scalars.
+    """
+    import scipy.sparse as sp
+
+    n = b.shape[0]
+    WT = sp.csr_matrix(sp.csr_matrix(W, dtype=np.float64).T)
+    WT.sum_duplicates()
+    WT.sort_indices()
+    pair_ptr, pair_idx, transpose = _pair_pattern(W)
+    Qs = np.zeros(pair_idx.size, dtype=np.int64)
+    n_rec = _events_core(True, np.zeros((0, 0)), WT.indptr.astype(np.int64), WT.indices.astype(np.int64),
+                         WT.data.astype(np.float64), pair_ptr, pair_idx, b, n_steps, tau, tau_syn,
+                         sample_every, rng, np.zeros((0, 0), dtype=np.int64), Qs, counts, hist, rec_t,
+                         rec_id, record_until)
+    rows = np.repeat(np.arange(n), np.diff(pair_ptr))
+    q, qt = Qs, Qs[transpose]
+    ws = _values_at(a_ws, rows, pair_idx) * ((q + qt) / tau)  # the arithmetic of _finish_stdp
+    sal = _values_at(a_sal, rows, pair_idx) * ((qt - q) / tau)
+    shape = (n, n)
+    return (n_rec, sp.csr_matrix((ws, pair_idx, pair_ptr), shape=shape),
+            sp.csr_matrix((sal, pair_idx, pair_ptr), shape=shape))
 
 
 SIMULATORS = {"event": simulate_events, "per_step": simulate_per_step}
 
 
+def _is_sparse(W) -> bool:
+    try:
+        import scipy.sparse as sp
+    except ImportError:  # pragma: no cover
+        return False
+    return sp.issparse(W)
+
+
 def sleep_phase(W, b, n_steps, rng, a_ws, a_sal, *, tau=50, tau_syn=50, simulator="event", record_steps=0,
-                max_recorded=100_000):
+                max_recorded=100_000, joint_states=None):
     """Run one free sleep phase from an empty network and return its streamed statistics.
 
     Returns a dict with ``counts`` (spikes per neuron), ``stdp_ws`` and ``stdp_sal`` (pair-STDP sums,
-    unnormalised), ``hist`` (counts of sampled joint states, every τ/2 steps) and the spikes of the
-    first ``record_steps`` steps (``spike_time``, ``neuron_id``; at most ``max_recorded``).
+    unnormalised), ``hist`` (counts of sampled joint states, every τ/2 steps; None when
+    ``joint_states`` is False, by default for more than 20 neurons) and the spikes of the first
+    ``record_steps`` steps (``spike_time``, ``neuron_id``; at most ``max_recorded``).
+
+    ``W`` may be a scipy.sparse matrix (sparse connectivity). The event-driven simulator then works on
+    its CSR form, and ``stdp_ws``/``stdp_sal`` are CSR matrices holding the connected pairs only (a
+    synapse in either direction); a_ws and a_sal may then also be sparse or scalars. The per-step
+    reference densifies W and returns the same pattern.
     """
     if simulator not in SIMULATORS:
         raise ValueError(f"simulator must be one of {sorted(SIMULATORS)}, got {simulator!r}")
     n = b.size
-    out = {
-        "counts": np.zeros(n, dtype=np.int64),
-        "stdp_ws": np.zeros((n, n)),
-        "stdp_sal": np.zeros((n, n)),
-        "hist": np.zeros(2**n, dtype=np.int64),
-    }
+    if joint_states is None:
+        joint_states = n <= MAX_JOINT_STATES_DIM
+    if joint_states and n > 62:
+        raise ValueError(f"the joint-state histogram needs at most 62 neurons, got {n}")
+    counts = np.zeros(n, dtype=np.int64)
+    hist = np.zeros(2**n if joint_states else 0, dtype=np.int64)
     capacity = min(max_recorded, record_steps * n // (tau + 1) + n) if record_steps > 0 else 0
     rec_t = np.zeros(capacity, dtype=np.int64)
     rec_id = np.zeros(capacity, dtype=np.int32)
-    n_rec = SIMULATORS[simulator](
-        np.ascontiguousarray(W, dtype=np.float64), np.ascontiguousarray(b, dtype=np.float64), int(n_steps),
-        int(tau), int(tau_syn), int(tau) // 2, rng, np.ascontiguousarray(a_ws, dtype=np.float64),
-        np.ascontiguousarray(a_sal, dtype=np.float64), out["stdp_ws"], out["stdp_sal"], out["counts"],
-        out["hist"], rec_t, rec_id, int(record_steps),
-    )
-    out["spike_time"] = rec_t[:n_rec]
-    out["neuron_id"] = rec_id[:n_rec]
-    return out
+    b = np.ascontiguousarray(b, dtype=np.float64)
+    args = (int(n_steps), int(tau), int(tau_syn), int(tau) // 2, rng)
+    sparse = _is_sparse(W)
+    if sparse and simulator == "event":
+        n_rec, stdp_ws, stdp_sal = simulate_events_sparse(W, b, *args, a_ws, a_sal, counts, hist, rec_t,
+                                                          rec_id, int(record_steps))
+    else:
+        W_dense = np.ascontiguousarray(W.toarray() if sparse else W, dtype=np.float64)
+        amplitudes = [np.ascontiguousarray(np.broadcast_to(a.toarray() if _is_sparse(a) else a, (n, n)),
+                                           dtype=np.float64) for a in (a_ws, a_sal)]
+        stdp_ws, stdp_sal = np.zeros((n, n)), np.zeros((n, n))
+        n_rec = SIMULATORS[simulator](W_dense, b, *args, *amplitudes, stdp_ws, stdp_sal, counts, hist, rec_t,
+                                      rec_id, int(record_steps))
+        if sparse:  # the pattern of the sparse event-driven path
+            import scipy.sparse as sp
+
+            ptr, idx, _ = _pair_pattern(W)
+            rows = np.repeat(np.arange(n), np.diff(ptr))
+            stdp_ws, stdp_sal = (sp.csr_matrix((x[rows, idx], idx, ptr), shape=(n, n)) for x in (stdp_ws, stdp_sal))
+    return {"counts": counts, "stdp_ws": stdp_ws, "stdp_sal": stdp_sal, "hist": hist if joint_states else None,
+            "spike_time": rec_t[:n_rec], "neuron_id": rec_id[:n_rec]}
