@@ -86,13 +86,18 @@ def summarize(summary: Summary, runs: dict, output, **options) -> Path:
 
 
 def plot(function, inputs: dict, stem, table) -> list[Path]:
-    """Build a figure from its stored datasets; write stem.pdf, stem.png and the plotted numbers as CSV."""
-    from .plotting import save
+    """Build a figure from its stored datasets inside the package style; write stem.pdf and stem.png (saved
+    inside the style too: its dpi and TrueType fonts) and the plotted numbers as CSV. Text that is clipped
+    or overlaps other text is logged as a warning."""
+    from .plotting import save, style, text_problems
 
     expected = set(inspect.signature(function).parameters)
     if set(inputs) != expected:
         raise ValueError(f"figure {Path(stem).name} needs datasets {sorted(expected)}, got {sorted(inputs)}")
-    fig, numbers = function(**{name: store.read(path) for name, path in inputs.items()})
+    with style():
+        fig, numbers = function(**{name: store.read(path) for name, path in inputs.items()})
+        for problem in text_problems(fig):
+            log.warning("figure %s: %s", Path(stem).name, problem)
     Path(table).parent.mkdir(parents=True, exist_ok=True)
     numbers.to_csv(table, index=False, float_format="%.10g")
     return save(fig, stem)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from ..deepnet.summaries import final_accuracy
 from ..store import parameters
-from . import require_finite, style
+from . import method, require_finite, style
 
-ALGO = {"sal": ("SAL", "C0"), "rdd": ("RDD", "C1"), "stdwi": ("STDWI", "C2")}
-METHOD = {"bp": ("BP", "k"), "bp_fa": ("BP+FA", "0.5"), "fa": ("FA", "C3"), "kp": ("KP", "C2"),
-          "scfa": ("SC-FA", "C4"), "sal": ("SAL", "C0"), "rdd": ("RDD", "C1")}
+#: fig 8's methods in the order they are drawn (their look: ``sal.plotting.METHODS``)
+METHOD_ORDER = ("bp", "bp_fa", "fa", "kp", "scfa", "sal", "rdd")
 
 
 def fig7(weight_scatter):
@@ -24,7 +24,7 @@ def fig7(weight_scatter):
     with style():
         fig, axes = plt.subplots(1, len(algos) + 1, figsize=(2.0 * (len(algos) + 1), 2.2), layout="constrained")
         for ax, algo in zip(axes, algos):
-            label, colour = ALGO.get(str(algo), (str(algo), None))
+            label, colour = method(algo).label, method(algo).color
             b = ds["B"].sel(algorithm=algo).isel(time=-1).values.ravel()
             require_finite(f"fig7 {algo}", b)
             ax.plot(w, b / np.abs(b).max() * np.abs(w).max(), ".", ms=1.5, color=colour)
@@ -37,13 +37,12 @@ def fig7(weight_scatter):
         ax = axes[-1]
         t = ds["time"].values
         for algo in algos:
-            label, colour = ALGO.get(str(algo), (str(algo), None))
             angle = ds["angle"].sel(algorithm=algo).values
-            ax.plot(t, angle, color=colour, label=label)
+            ax.plot(t, angle, **method(algo).line)
             rows += [(str(algo), ti, a) for ti, a in zip(t, angle)]
         ax.set_xlabel("time [s]")
         ax.set_ylabel("angle(W, B) [deg]")
-        ax.legend()
+        ax.legend(loc="best")
         fix = "fixed" if not parameters(ds).get("rdd_official_bug", False) else "official, never updates"
         fig.suptitle(f"Fig 7: two populations of {ds.sizes['pre']}; RDD update counter {fix}", fontsize=8)
     return fig, pd.DataFrame(rows, columns=["algorithm", "time_s", "angle_deg"])
@@ -65,20 +64,22 @@ def fig8(training):
     ds = training
     datasets = list(ds["dataset"].values)
     first = ds.sel(dataset=datasets[0])
-    methods = [m for m in METHOD if m in ds["method"].values]
+    methods = [m for m in METHOD_ORDER if m in ds["method"].values]
     epochs = ds["epoch"].values
     layers = list(ds["layer"].values)
     final = _final_accuracy(ds)
     rows = []
     with style():
-        width = 2.1 * (1 + len(layers)) + 0.9 * len(datasets) + 1.2
-        fig, axes = plt.subplots(1, 2 + len(layers), figsize=(width, 2.5), layout="constrained",
-                                 width_ratios=[2.1] * (1 + len(layers)) + [0.9 * len(datasets) + 1.2])
+        bars = 0.16 * len(methods) * len(datasets) + 0.8
+        width = 2.1 * (1 + len(layers)) + bars
+        fig, axes = plt.subplots(1, 2 + len(layers), figsize=(width, 2.7), layout="constrained",
+                                 width_ratios=[2.1] * (1 + len(layers)) + [bars])
         acc_ax, bar_ax, angle_axes = axes[0], axes[-1], axes[1:-1]
         for m in methods:
-            label, colour = METHOD[m]
+            look = method(m)
+            colour = look.color
             acc = first["test_accuracy"].sel({"method": m}).values  # (seed, epoch)
-            acc_ax.plot(epochs, acc.mean(0), color=colour, label=label)
+            acc_ax.plot(epochs, acc.mean(0), **look.line)
             acc_ax.fill_between(epochs, acc.mean(0) - acc.std(0), acc.mean(0) + acc.std(0), color=colour,
                                 alpha=0.15, lw=0)
             rows += [(datasets[0], m, "test_accuracy", int(e), v) for e, v in zip(epochs, acc.mean(0))]
@@ -87,34 +88,44 @@ def fig8(training):
                 require_finite(f"fig8 angle {m} {layer}", angle)
                 init = first["initial_angle"].sel({"method": m, "layer": layer}).values[:, None]
                 a = np.concatenate([init, angle], axis=1).mean(0)
-                ax.plot(np.r_[0, epochs], a, color=colour, label=label)
+                ax.plot(np.r_[0, epochs], a, **look.line)
                 rows += [(datasets[0], m, f"angle_{layer}", int(e), v) for e, v in zip(np.r_[0, epochs], a)]
         step = 1.0 / (len(methods) + 1)
+        positions, names = [], []
         for j, m in enumerate(methods):
-            label, colour = METHOD[m]
+            look = method(m)
             x = np.arange(len(datasets)) + (j - (len(methods) - 1) / 2) * step
             f = final.sel({"method": m, "dataset": datasets})  # (dataset, seed)
-            bar_ax.bar(x, f.mean("seed"), step, yerr=f.std("seed"), color=colour, capsize=1.5, label=label)
+            bar_ax.bar(x, f.mean("seed"), step * 0.9, yerr=f.std("seed"), color=look.color, capsize=1.5,
+                       label=look.label, error_kw={"lw": 0.8})
+            positions += list(x)
+            names += [look.label] * len(datasets)
             rows += [(d, m, "final_test_accuracy", -1, float(v)) for d, v in zip(datasets, f.mean("seed").values)]
         if "bp_fa" in methods:
             for k, d in enumerate(datasets):
                 bar_ax.hlines(float(final.sel({"method": "bp_fa", "dataset": d}).mean()), k - 0.5, k + 0.5, color="0.3",
-                              ls="--", lw=0.8)
+                              ls="--", lw=0.8, zorder=3)
+        for ax in (acc_ax, *angle_axes):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         acc_ax.set_xlabel("epoch")
         acc_ax.set_ylabel("test accuracy [%]")
         acc_ax.set_title(DATASET_LABEL[datasets[0]], loc="left")
-        acc_ax.legend(fontsize=5.5, ncols=2)
+        acc_ax.legend(fontsize=5.5, ncols=2, loc="best")
         for ax, layer in zip(angle_axes, layers):
             ax.set_title(f"{layer}: angle(W, B)", loc="left")
             ax.set_xlabel("epoch")
             ax.set_ylabel("angle [deg]")
             ax.set_ylim(-3, 100)
-        bar_ax.set_xticks(range(len(datasets)))
-        bar_ax.set_xticklabels([DATASET_LABEL[d].split(" ")[0] for d in datasets], fontsize=6)
-        low = float(final.min()) - 5
-        bar_ax.set_ylim(max(min(low, 90), 0), 100)
+        bar_ax.set_xticks(positions, names, rotation=90, fontsize=6)  # every bar is named
+        bar_ax.tick_params(axis="x", length=0, pad=2)
+        top = bar_ax.secondary_xaxis("top")  # the data set of each group of bars
+        top.set_xticks(range(len(datasets)), [DATASET_LABEL[d].split(" ")[0] for d in datasets], fontsize=6)
+        top.tick_params(length=0, pad=1)
+        top.spines["top"].set_visible(False)
+        bar_ax.set_xlim(-0.5, len(datasets) - 0.5)
+        bar_ax.set_ylim(0, 100)  # bars start at zero: their lengths are the accuracies
         bar_ax.set_ylabel("final test accuracy [%]")
-        bar_ax.set_title("last 5 epochs (- - BP+FA)", loc="left", fontsize=7)
+        bar_ax.set_title("last 5 epochs\n(- - BP+FA)", loc="left", fontsize=7)
         reduced = ", digits: reduced network" if "digits" in datasets else ""
         fig.suptitle(f"Fig 8: CNN training ({ds.sizes['seed']} seeds, {len(epochs)} epochs{reduced})", fontsize=8)
     return fig, pd.DataFrame(rows, columns=["dataset", "method", "quantity", "epoch", "value"])
@@ -123,7 +134,7 @@ def fig8(training):
 def fig8_table(training):
     """The methods × datasets table of fig 8: final test accuracy (last 5 epochs), mean ± std over seeds."""
     datasets = list(training["dataset"].values)
-    methods = [m for m in METHOD if m in training["method"].values]
+    methods = [m for m in METHOD_ORDER if m in training["method"].values]
     final = _final_accuracy(training)
     rows, cells = [], []
     mean, std = final.mean("seed"), final.std("seed")
@@ -132,13 +143,17 @@ def fig8_table(training):
         cells.append([f"{float(mean.sel(k)):.1f} ± {float(std.sel(k)):.1f}" for k in at])
         rows += [(m, d, float(mean.sel(k)), float(std.sel(k)), training.sizes["seed"]) for d, k in zip(datasets, at)]
     with style():
-        fig, ax = plt.subplots(figsize=(1.3 + 1.3 * len(datasets), 0.35 + 0.22 * (len(methods) + 1)))
+        # the row labels are the first column of the table itself, so that the table lies inside the axes
+        fig, ax = plt.subplots(figsize=(1.0 + 1.3 * len(datasets), 0.55 + 0.2 * (len(methods) + 1)),
+                               layout="constrained")
         ax.axis("off")
-        table = ax.table(cellText=cells, rowLabels=[METHOD[m][0] for m in methods],
-                         colLabels=[DATASET_LABEL[d] for d in datasets], loc="center", cellLoc="center")
+        table = ax.table(cellText=[[method(m).label, *row] for m, row in zip(methods, cells)],
+                         colLabels=["method", *(DATASET_LABEL[d] for d in datasets)], loc="upper center",
+                         cellLoc="center", colWidths=[0.6 / (1.3 * len(datasets) + 0.6)]
+                         + [1.3 / (1.3 * len(datasets) + 0.6)] * len(datasets), bbox=[0, 0, 1, 1])
         table.auto_set_font_size(False)
         table.set_fontsize(7)
-        ax.set_title(f"Fig 8 table: final test accuracy [%] (last 5 epochs; mean ± std over "
+        ax.set_title(f"Fig 8 table: final test accuracy [%]\n(last 5 epochs; mean ± std over "
                      f"{training.sizes['seed']} seeds)", fontsize=7)
     return fig, pd.DataFrame(rows, columns=["method", "dataset", "accuracy_mean", "accuracy_std", "seeds"])
 

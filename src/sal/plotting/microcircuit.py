@@ -5,13 +5,15 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from ..microcircuit.analysis import final_pattern
-from ..microcircuit.experiments import parse_width
+from ..microcircuit.params import parse_width
 from ..store import parameters
-from . import require_finite, style
+from . import OKABE_ITO, log_axis, method, require_finite, style
 
-COND = {"sal": ("SAL", "C0"), "bp": ("BP", "k"), "fa": ("FA", "C3")}
+CONDITIONS = ("sal", "bp", "fa")  # drawn in this order; their look: sal.plotting.METHODS
+WEIGHT_COLOURS = {"W10": OKABE_ITO["orange"], "W21": OKABE_ITO["bluish green"], "B1": OKABE_ITO["reddish purple"]}
 TEACHER = 2.0
 PAPER_NAME = {"B1": "B"}  # the paper's [1, 1, 1] circuit has one feedback weight, B (the run's B1)
 OFFICIAL_TRACE_RUN = 11  # the run whose weights the official notebook draws in 6b (else our first run)
@@ -22,7 +24,7 @@ def fig6(teacher_student):
     50 epochs; 6c: final loss and the weights at the first pattern of the last epoch (``final_pattern``)
     of every run per condition (points and box)."""
     ds = teacher_student
-    conds = [c for c in COND if c in ds["condition"].values]
+    conds = [c for c in CONDITIONS if c in ds["condition"].values]
     epochs = ds["epoch"].values
     rows = {"epoch": epochs}
     finals = []
@@ -32,12 +34,13 @@ def fig6(teacher_student):
         ax_loss, ax_w = top.subplots(1, 2)
         ax_final = bottom.subplots(1, 4)
         for cond in conds:
-            label, colour = COND[cond]
+            look = method(cond)
+            colour = look.color
             loss = ds["validation_loss"].sel(condition=cond).values  # (run, epoch)
             require_finite(f"fig6 loss {cond}", loss)
             lo, med, hi = np.quantile(loss, [0.25, 0.5, 0.75], axis=0)
             ax_loss.fill_between(epochs, lo, hi, color=colour, alpha=0.2, lw=0)
-            ax_loss.plot(epochs, med, color=colour, label=f"{label} ({loss.shape[0]} runs)")
+            ax_loss.plot(epochs, med, color=colour, ls=look.linestyle, label=f"{look.label} ({loss.shape[0]} runs)")
             rows.update({f"loss_{cond}_q25": lo, f"loss_{cond}_median": med, f"loss_{cond}_q75": hi})
             last = ds.sel(condition=cond).isel(pattern=final_pattern(ds))
             for k, name in enumerate(("validation_loss", "W10", "W21", "B1")):
@@ -45,9 +48,10 @@ def fig6(teacher_student):
                 x = conds.index(cond) + np.linspace(-0.15, 0.15, values.size)
                 ax_final[k].boxplot(values, positions=[conds.index(cond)], widths=0.5, showfliers=False,
                                     medianprops={"color": colour})
-                ax_final[k].plot(x, values, "o", ms=2.5, color=colour, alpha=0.7)
+                ax_final[k].plot(x, values, look.marker, ms=2.5, color=colour, alpha=0.7)
                 finals += [(cond, int(r), PAPER_NAME.get(name, name), v) for r, v in zip(ds["run"].values, values)]
-        ax_loss.set_yscale("log")
+        log_axis(ax_loss)
+        ax_loss.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax_loss.set_xlabel("epoch")
         ax_loss.set_ylabel("validation loss")
         ax_loss.set_title("6b: validation loss (median, IQR over runs)", loc="left")
@@ -60,7 +64,7 @@ def fig6(teacher_student):
             shown = one["pattern_epoch"].values < 50
             per_epoch = np.bincount(one["pattern_epoch"].values)[0]
             t = one["pattern"].values[shown] / per_epoch
-            for name, colour in (("W10", "C1"), ("W21", "C2"), ("B1", "C0")):
+            for name, colour in WEIGHT_COLOURS.items():
                 label = PAPER_NAME.get(name, name)
                 w = one[name].values.reshape(one.sizes["pattern"], -1)[shown, 0]
                 ax_w.plot(t, w, color=colour, label=label)
@@ -70,15 +74,15 @@ def fig6(teacher_student):
             ax_w.set_xlabel("epoch")
             ax_w.set_ylabel("weight")
             ax_w.set_title(f"6b: SAL run {run0}, first 50 epochs (dashed: teacher)", loc="left")
-            ax_w.legend(ncols=3)
+            ax_w.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))  # beside the traces, not on them
         for k, (name, title) in enumerate((("validation_loss", "final loss"), ("W10", "W10"), ("W21", "W21"),
                                            ("B1", PAPER_NAME["B1"]))):
             ax = ax_final[k]
             ax.set_xticks(range(len(conds)))
-            ax.set_xticklabels([COND[c][0] for c in conds])
+            ax.set_xticklabels([method(c).label for c in conds])
             ax.set_title(f"6c: {title}" + ("" if name == "validation_loss" else " (last epoch)"), loc="left")
             if name == "validation_loss":
-                ax.set_yscale("log")
+                log_axis(ax)
             else:
                 ax.axhline(TEACHER, color="gray", ls="--", lw=0.8)
         p = next(iter(parameters(ds)["runs"].values()))
@@ -96,7 +100,7 @@ def fig_scaling(scaling):
     Table: the plotted medians, minima and maxima."""
     ds = scaling
     widths = sorted(ds["width"].values, key=lambda w: (len(parse_width(w)), sum(parse_width(w))))
-    conds = [c for c in COND if c in ds["condition"].values]
+    conds = [c for c in CONDITIONS if c in ds["condition"].values]
     epochs = ds["epoch"].values
     panels = [(w, l) for w in widths for l in range(1, len(parse_width(w)) - 1)]
     rows = []
@@ -112,18 +116,21 @@ def fig_scaling(scaling):
             ax = axes[k]
             dims = parse_width(width)
             for cond in conds:
-                label, colour = COND[cond]
+                look = method(cond)
+                colour = look.color
                 angle = ds["alignment_angle"].sel(width=width, condition=cond, hidden_layer=layer).values  # run, epoch
                 require_finite(f"scaling angle {width} hidden layer {layer} {cond}", angle)
                 lo, med, hi = angle.min(axis=0), np.median(angle, axis=0), angle.max(axis=0)
-                ax.plot(epochs, angle.T, color=colour, lw=0.5, alpha=0.5)  # single runs: a 1-1-1 angle is 0 or 180
-                ax.plot(epochs, med, color=colour, label=label, marker="o" if epochs.size == 1 else None, ms=3)
+                ax.plot(epochs, angle.T, color=colour, ls=look.linestyle, lw=0.5, alpha=0.5)  # a 1-1-1 angle: 0 or 180
+                ax.plot(epochs, med, color=colour, ls=look.linestyle, label=look.label,
+                        marker=look.marker if epochs.size == 1 else None, ms=3)
                 rows += [(str(width), layer, cond, int(e), "angle_deg", m, a, b)
                          for e, m, a, b in zip(epochs, med, lo, hi)]
             ax.axhline(90, color="gray", ls=":", lw=0.6)
             ax.set_ylim(-5, 185)
             ax.set_yticks([0, 45, 90, 135, 180])
             ax.set_xlabel("epoch")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
             if k % n_cols == 0:
                 ax.set_ylabel(r"angle($B_l$, $W_{l+1,l}^T$) [deg]")
             depth_note = f"\nhidden layer {layer} of {len(dims) - 2}" if len(dims) > 3 else ""
@@ -131,18 +138,23 @@ def fig_scaling(scaling):
         ax = axes[len(panels)]
         x = np.arange(len(widths))
         for j, cond in enumerate(conds):
-            label, colour = COND[cond]
+            look = method(cond)
             final = np.array([ds["validation_loss"].sel(width=w, condition=cond).values[:, -1] for w in widths])
             require_finite(f"scaling loss {cond}", final)
-            ax.plot(x + 0.1 * (j - 1), np.median(final, axis=1), "o-", color=colour, ms=3, label=label)
+            # circuits are categories: points (offset per condition), no line between them
+            ax.plot(x + 0.15 * (j - (len(conds) - 1) / 2), np.median(final, axis=1), look.marker, color=look.color, ms=3.5,
+                    label=look.label)
             rows += [(str(w), None, cond, int(epochs[-1]), "final_validation_loss", float(np.median(f)),
                       float(f.min()), float(f.max())) for w, f in zip(widths, final)]
         ax.set_xticks(x)
-        ax.set_xticklabels([str(w) for w in widths], fontsize=6, rotation=30, ha="right")
-        ax.set_yscale("log")
+        ax.set_xticklabels([str(w) for w in widths], fontsize=6, rotation=30, ha="right", rotation_mode="anchor")
+        ax.set_xlim(-0.5, len(widths) - 0.5)
+        log_axis(ax)
         ax.set_xlabel("circuit n0xn1x...xnL")
         ax.set_title("final validation loss (median)", loc="left")
-        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=len(conds), title="feedback")
+        handles = [plt.Line2D([], [], color=method(c).color, ls=method(c).linestyle, marker=method(c).marker, ms=3.5,
+                              label=method(c).label) for c in conds]
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(conds), title="feedback")
         fig.suptitle(f"Microcircuit width and depth study (beyond the paper): {ds.sizes['run']} runs per point, "
                      f"{len(epochs)} epochs\nangle($B_l$, $W_{{l+1,l}}^T$) of every hidden layer $l$ at the end of "
                      "each epoch (thick: median; thin: single runs)", fontsize=8)

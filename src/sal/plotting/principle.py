@@ -13,16 +13,23 @@ from matplotlib import colors
 
 from ..principle.analysis import attractor_line
 from ..store import parameters
-from . import require_finite, style
+from . import OKABE_ITO, require_finite, style
 
 CAUSAL = "#88409c"  # purple: dt > 0, j after i
 ANTICAUSAL = "#3787c0"  # blue: dt < 0
 ANTICAUSAL_FILL = "#abd0e6"
+NULLCLINE = OKABE_ITO["vermillion"]  # where SAL's drift of W_ji vanishes (as in fig 10)
+MARK = OKABE_ITO["vermillion"]  # a marked point (fig 11: the weights of the row-2 STDDs)
 CONDITION_LABELS = {"both_plastic": "both plastic", "w_ij_fixed": r"$W_{ij}$ fixed"}
 RUN_STYLE = {  # fig 2d/2e: condition -> (colour of W_ji, colour of W_ij, marker)
     "both_plastic": ("darkred", "red", "o"),
     "w_ij_fixed": ("dimgray", "darkgray", "s"),
 }
+
+
+def _mathtext(text: str) -> str:
+    """A stored label's "tau_ref" as the symbol the figures use."""
+    return text.replace("tau_ref", r"$\tau_\mathrm{ref}$")
 
 
 def _tau_ticks(ax, tau, labels=True):
@@ -50,17 +57,16 @@ def fig2c(stdd_examples):
             ax.plot(lags[right], ps[right], "--k", lw=1)
             w_ji, w_ij = float(ds["w_ji"].sel(example=name)), float(ds["w_ij"].sel(example=name))
             w_sym = float(ds["w_sym"].sel(example=name))
-            ax.set_title(f"{name}: $W_{{ji}}/W_{{ij}}$ = {w_ji:g}/{w_ij:g} vs {w_sym:g}/{w_sym:g}", loc="left")
-            ax.text(0.98, 0.05, rf"$\Delta W_{{ji}}={float(ds['dw_ji'].sel(example=name)):+.4f}$",
-                    transform=ax.transAxes, ha="right", va="bottom")
+            ax.set_title(f"{name}: $W_{{ji}}/W_{{ij}}$ = {w_ji:g}/{w_ij:g} vs {w_sym:g}/{w_sym:g}\n"
+                         rf"SAL: $\Delta W_{{ji}}={float(ds['dw_ji'].sel(example=name)):+.4f}$", loc="left")
             ax.text(0.45, 0.93, "anti-causal", transform=ax.transAxes, ha="right", va="top", color=ANTICAUSAL)
             ax.text(0.55, 0.93, "causal", transform=ax.transAxes, ha="left", va="top", color=CAUSAL)
             ax.set_ylim(0, 1.35 * np.nanmax(np.concatenate([pa, ps])))
             ax.set_ylabel(r"$p(\Delta t_{ji})$")
             _tau_ticks(ax, tau)
-        axes[1].plot([], [], color="gray", label=r"$W_{ji}\neq W_{ij}$")
-        axes[1].plot([], [], "--k", label=r"$W_{ji}=W_{ij}$")
-        axes[1].legend(loc="upper left", bbox_to_anchor=(0, 0.85))
+        handles = [plt.Line2D([], [], color="gray", label=r"$W_{ji}\neq W_{ij}$"),
+                   plt.Line2D([], [], ls="--", color="k", lw=1, label=r"$W_{ji}=W_{ij}$")]
+        fig.legend(handles=handles, loc="outside upper center", ncols=2)
         ax = axes[2]
         k = ds["sal_window"].values
         ax.plot(lags[left], k[left], color="gray")
@@ -95,7 +101,7 @@ def fig2d(weight_evolution):
                 rows[f"{cond}_{var}_median"] = med
                 rows[f"{cond}_{var}_min"] = w.min(axis=0)
                 rows[f"{cond}_{var}_max"] = w.max(axis=0)
-        ax.set_xlabel(f"$t$ [s]  ({ds['time'].attrs['long_name']})")
+        ax.set_xlabel(f"$t$ [s]  ({_mathtext(ds['time'].attrs['long_name'])})")
         ax.set_ylabel("weight")
         ax.set_title(f"median and range over {ds.sizes['seed']} seeds", loc="left")
         fig.legend(loc="outside lower center", ncols=2)
@@ -117,8 +123,8 @@ def fig2e(phase_plane, weight_evolution):
         cb.set_label(r"$\sqrt{\Delta W_{ij}^2+\Delta W_{ji}^2}$ / max")
         s = slice(None, None, 2)
         ax.quiver(w[s], w[s], dw_ij[s, s], dw_ji[s, s], pivot="mid", color="k", width=0.006)
-        ax.contour(w, w, dw_ji, levels=[0], colors="blue", linewidths=1.2)
-        ax.plot([], [], color="blue", label=r"$\Delta W_{ji}=0$")
+        ax.contour(w, w, dw_ji, levels=[0], colors=NULLCLINE, linewidths=1.2)
+        ax.plot([], [], color=NULLCLINE, label=r"$\Delta W_{ji}=0$")
         t = weight_evolution
         for cond in t["condition"].values:
             c_ji, _, marker = RUN_STYLE.get(str(cond), ("C0", "C1", "o"))
@@ -191,6 +197,9 @@ def fig11(psp_shapes):
                 ax.plot(line[:, 0], line[:, 1], ".", ms=1.5, color=cmap_lines(diff_norm(bj - bi)))
                 line_rows += [(str(kern), bi, bj, x, y) for x, y in line]
             ax.plot([w[0], w[-1]], [w[0], w[-1]], "k--", lw=1)
+            w_row2 = p["stdd_row"]["w"]
+            ax.plot(w_row2, w_row2, "o", mfc="none", ms=6, mew=1.2, color=MARK, zorder=3,
+                    label=f"({w_row2:g}, {w_row2:g}): STDDs of row 2")
             ax.set_xlim(w[0], w[-1])
             ax.set_ylim(w[0], w[-1])
             ax.set_aspect("equal")
@@ -198,7 +207,7 @@ def fig11(psp_shapes):
             ax = axes[3, c]
             ax.contourf(b, b, dev[c].T, levels=10, cmap="YlOrRd", norm=dev_norm)  # x = b_i, y = b_j
             for bi, bj in anti:
-                ax.plot(bi, bj, "s", mfc="none", ms=5, color=cmap_lines(diff_norm(bj - bi)))
+                ax.plot(bi, bj, "s", mfc="none", ms=5, color=cmap_lines(diff_norm(bj - bi)), clip_on=False)
             ax.set_aspect("equal")
             ax.set_xlabel(r"$b_i$")
         axes[0, 0].set_ylabel(r"$\kappa(t)$")
@@ -207,6 +216,7 @@ def fig11(psp_shapes):
         axes[3, 0].set_ylabel(r"$b_j$")
         fig.legend(*axes[1, 0].get_legend_handles_labels(), loc="outside upper center", ncols=len(pair_colours),
                    title="row 2 (colours as the $b_j - b_i$ scale of row 3)", title_fontsize=6.5)
+        axes[2, 0].legend(loc="upper left", fontsize=6, handletextpad=0.3, borderaxespad=0.2)
         fig.colorbar(plt.cm.ScalarMappable(diff_norm, cmap_lines), cax=side[2], label=r"$b_j - b_i$")
         fig.colorbar(plt.cm.ScalarMappable(dev_norm, "YlOrRd"), cax=side[3],
                      label="mean rel. deviation of\nattractor from diagonal")
@@ -230,13 +240,13 @@ def fig12(proof):
             require_finite("fig12", d, big)
             ax = axes[0, c]
             ax.plot(t, d, ".-", ms=2)
-            ax.set_title(f"{name}: {w:g}/{w:g} → $W_{{ji}}/W_{{ij}}$ = {w + eps:g}/{w - eps:g}", loc="left")
+            ax.set_title(f"{name}: $W_{{ji}}/W_{{ij}}$ = {w:g}/{w:g}\n"
+                         f"→ {w + eps:g}/{w - eps:g}", loc="left")
             ax.set_ylabel(r"$\delta(t)$")
             axes[1, c].plot(t, big)
             axes[1, c].set_ylabel(r"$\Delta(t)$")
             axes[1, c].set_xlabel(r"$t = |t_j - t_i|$ [steps]")
-            axes[1, c].text(0.97, 0.9, rf"min$_{{t>0}}\,\Delta(t)$ = {big[1:].min():.1e}",
-                            transform=axes[1, c].transAxes, ha="right")
+            axes[1, c].set_title(rf"min$_{{t>0}}\,\Delta(t)$ = {big[1:].min():.1e}", loc="left")
             for ax in axes[:, c]:
                 ax.axhline(0, color="k", lw=0.8)
                 ax.axvline(tau, color="gray", lw=0.8)
@@ -269,7 +279,7 @@ def fig_stdd_simulation(stdd_vs_simulation):
                          fontsize=6.5)
             ax.set_xlabel(r"$\Delta t_{ji}$ [steps]")
         axes[0, 0].set_ylabel(r"$p(\Delta t_{ji})$")
-        axes[0, -1].legend(loc="upper right")
+        fig.legend(*axes[0, 0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
     table = ds[["p_ana", "p_sim", "p_err"]].to_dataframe().reset_index()
     return fig, table
 

@@ -7,51 +7,62 @@ in a note on the panel.
 
 from __future__ import annotations
 
+import weakref
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import LogLocator, NullFormatter
+from matplotlib import colors
+from matplotlib.ticker import MaxNLocator
 
 from ..store import parameters
-from . import require_finite, style
+from . import OKABE_ITO, log_axis, method, require_finite, style
 
-COND = {  # condition -> (label, colour)
-    "none": ("no SAL", "C3"),
-    "sal": ("SAL", "C0"),
-    "kp": ("Kolen-Pollack", "C2"),
-}
-BASELINE = ("baseline (noise 0, no SAL)", "0.25")
-NOISE_LABEL = {"syn_noise": "synaptic noise (init. asymmetry σ)", "plast_noise": "plasticity noise σ_p"}
+BASELINE = ("baseline (noise 0, no SAL)", "0.3")
+NOISE_LABEL = {"syn_noise": "synaptic noise (init. asymmetry σ)", "plast_noise": r"plasticity noise $\sigma_p$"}
+NULLCLINE = OKABE_ITO["vermillion"]  # where SAL's drift of a weight vanishes (as in fig 2e)
+LEVEL_MARKERS = ("o", "s", "^", "D", "v")
+_LEFT_OUT = weakref.WeakKeyDictionary()  # axes -> number of infinite values left out on it
 
 
 def _log(ax, axis="y"):
-    """Log axis with decade labels only (minor labels clutter small panels)."""
-    getattr(ax, f"set_{axis}scale")("log")
-    which = getattr(ax, f"{axis}axis")
-    which.set_major_locator(LogLocator(base=10))
-    which.set_minor_formatter(NullFormatter())
+    log_axis(ax, axis)
+
+
+def _shade(colour, k, n):
+    """Colour ``k`` of ``n`` levels of one method: lighter for lower levels, the method's own for the last."""
+    mix = 0.55 * (n - 1 - k) / max(n - 1, 1)
+    return tuple((1 - mix) * c + mix for c in colors.to_rgb(colour))
 
 
 def _finite(y, ax, what):
-    """y with infinities masked; notes on ``ax`` how many values were left out."""
+    """y with infinities masked; counts on ``ax`` how many values were left out (``_note_left_out``)."""
     y = np.asarray(y, dtype=np.float64)
     bad = ~np.isfinite(y)
     if bad.any():
-        ax.text(0.02, 0.02, f"{what}: {bad.sum()} value(s) = ∞ left out\n(target states never sampled)",
-                transform=ax.transAxes, fontsize=5.5, color="C3", va="bottom")
+        _LEFT_OUT[ax] = _LEFT_OUT.get(ax, 0) + int(bad.sum())
     return np.where(bad, np.nan, y)
+
+
+def _note_left_out(fig):
+    """One note per panel on how many plotted values were infinite (D_KL of target states never sampled)."""
+    for ax in fig.axes:
+        n = _LEFT_OUT.pop(ax, 0)
+        if n:
+            ax.text(0.02, 0.02, f"{n} value(s) = ∞ left out\n(target states never sampled)",
+                    transform=ax.transAxes, fontsize=5.5, color="k", va="bottom")
 
 
 def _curves(ax, ds, var, highlight, rows):
     """Median and IQR over runs vs wake-sleep cycles: baseline and every condition at ``highlight``."""
     it = ds["iteration"].values
-    series = [("none", ds["level"].values[0], *BASELINE)]
-    series += [(c, highlight, *COND.get(c, (c, None))) for c in ds["condition"].values]
-    for cond, level, label, colour in series:
+    series = [("none", ds["level"].values[0], {"color": BASELINE[1], "linestyle": "-", "label": BASELINE[0]})]
+    series += [(c, highlight, method(c).line) for c in ds["condition"].values]
+    for cond, level, line in series:
         q = ds[f"{var}_quartiles"].sel(condition=cond, level=level).values
         lo, med, hi = (_finite(x, ax, var) for x in q)
-        ax.fill_between(it, lo, hi, color=colour, alpha=0.2, lw=0)
-        ax.plot(it, med, color=colour, label=label)
+        ax.fill_between(it, lo, hi, color=line["color"], alpha=0.2, lw=0)
+        ax.plot(it, med, **line)
         rows.update({f"{var}_{cond}_{level:g}_{k}": v for k, v in zip(("q25", "median", "q75"), (lo, med, hi))})
 
 
@@ -68,11 +79,12 @@ def _finals(ax, ds, var, rows):
         if np.isfinite(b_hi):
             ax.axhspan(b_lo, b_hi, color=BASELINE[1], alpha=0.12, lw=0)
     for k, cond in enumerate(conds):
-        label, colour = COND.get(cond, (cond, None))
+        look = method(cond)
         lo, med, hi = (_finite(x, ax, var) for x in np.quantile(final.sel(condition=cond).values, [0.25, 0.5, 0.75],
                                                                      axis=-1, method="inverted_cdf"))
         x = levels + (k - (len(conds) - 1) / 2) * width
-        ax.errorbar(x, med, yerr=[med - lo, hi - med], fmt="o", ms=3, color=colour, capsize=2, lw=1, label=label)
+        ax.errorbar(x, med, yerr=[med - lo, hi - med], fmt=look.marker, ms=3, color=look.color, capsize=2, lw=1,
+                    label=look.label)
         rows.update({f"final_{var}_{cond}_{k2}": v for k2, v in zip(("q25", "median", "q75"), (lo, med, hi))})
 
 
@@ -97,8 +109,11 @@ def _noise_figure(ds, title):
         ax[1, 1].set_xlabel(NOISE_LABEL.get(scenario, "noise level"))
         ax[0, 0].set_title(f"noise {highlight:g}: median, IQR over {ds.sizes['run']} runs", loc="left")
         ax[0, 1].set_title("final value vs noise (dashed: baseline)", loc="left")
-        ax[0, 0].legend(fontsize=6)
-        ax[0, 1].legend(fontsize=6)
+        for a in ax[0]:
+            a.xaxis.set_major_locator(MaxNLocator(nbins=5))
+        _note_left_out(fig)
+        handles, labels = ax[0, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=len(labels))  # one legend, off the data
         fig.suptitle(f"{title} (protocol {protocol})", fontsize=8)
     return fig, pd.concat([pd.DataFrame(curves), pd.DataFrame(finals)], axis=1)
 
@@ -121,28 +136,31 @@ def fig_kp(kp_syn_noise, kp_plast_noise, syn_noise, plast_noise):
         for c, (kp, sweep, scenario) in enumerate(((kp_syn_noise, syn_noise, "syn_noise"),
                                                    (kp_plast_noise, plast_noise, "plast_noise"))):
             rates = kp["kp_rate"].values
-            for k, level in enumerate(kp["level"].values):
-                colour = f"C{k + 4}"
+            levels = kp["level"].values
+            for k, level in enumerate(levels):
+                colour, sal_colour = _shade(method("kp").color, k, levels.size), _shade(method("sal").color, k, levels.size)
                 for r, var in enumerate(("asymmetry", "dkl")):
                     lo, med, hi = (_finite(x, ax[r, c], var) for x in np.quantile(
                         kp[var].sel(level=level).values, [0.25, 0.5, 0.75], axis=-1, method="inverted_cdf"))
-                    ax[r, c].errorbar(rates, med, yerr=[med - lo, hi - med], fmt="o-", ms=3, capsize=2,
-                                      color=colour, label=f"KP, noise {level:g}")
+                    ax[r, c].errorbar(rates, med, yerr=[med - lo, hi - med], fmt=LEVEL_MARKERS[k % 5], ms=3, capsize=2,
+                                      color=colour, ls=method("kp").linestyle, label=f"KP, noise {level:g}")
                     rows += [(scenario, level, lam, var, a, m, b) for lam, a, m, b in zip(rates, lo, med, hi)]
                 if level in sweep["level"].values and "sal" in sweep["condition"].values:
                     sal = sweep["dkl"].isel(iteration=-1).sel(condition="sal", level=level).values
                     s_lo, s_hi = np.quantile(sal, [0.25, 0.75])
                     if np.isfinite(s_hi):
-                        ax[1, c].axhspan(s_lo, s_hi, color=colour, alpha=0.15, lw=0,
+                        ax[1, c].axhspan(s_lo, s_hi, color=sal_colour, alpha=0.25, lw=0,
                                          label=f"SAL, noise {level:g} (IQR)")
             ax[0, c].set_title(NOISE_LABEL.get(scenario, scenario), loc="left")
-            ax[1, c].set_xlabel("KP decay rate λ per cycle (config value, × rate_scale)")
+            ax[1, c].set_xlabel("KP decay rate λ per cycle\n(config value, × rate_scale)")
             for r in range(2):
                 _log(ax[r, c], "x")
                 _log(ax[r, c])
         ax[0, 0].set_ylabel("final asymmetry")
         ax[1, 0].set_ylabel(r"final $D_\mathrm{KL}$")
-        ax[1, 0].legend(fontsize=6)
+        _note_left_out(fig)
+        handles, labels = ax[1, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=len(labels))
     table = pd.DataFrame(rows, columns=["scenario", "level", "kp_rate", "variable", "q25", "median", "q75"])
     return fig, table
 
@@ -164,17 +182,18 @@ def fig10(ei_phase_plane, ei_rates):
         fig.colorbar(cs, ax=ax, ticks=[0, 0.5, 1], label=r"$|\Delta W|$ / max", shrink=0.8)
         s = slice(None, None, 2)
         ax.quiver(x[s], y[s], d12[s, s], d21[s, s], pivot="mid", width=0.006)
-        ax.contour(x, y, d21, levels=[0], colors="red", linewidths=1.2)
+        ax.contour(x, y, d21, levels=[0], colors=NULLCLINE, linewidths=1.2)
         lo, hi = min(x[0], y[0]), max(x[-1], y[-1])
         ax.plot([lo, hi], [lo, hi], "k--", lw=1, label="effective symmetry")
         ax.plot([lo, hi], [lo + off_21 - off_12, hi + off_21 - off_12], "k:", lw=1, label="raw symmetry")
-        ax.plot([], [], color="red", label="SAL stops")
+        ax.plot([], [], color=NULLCLINE, label="SAL stops")
         ax.set_xlim(x[0], x[-1])
         ax.set_ylim(y[0], y[-1])
         ax.set_aspect("equal")
         ax.set_xlabel(r"$W^\mathrm{eff}_{e1 \leftarrow e2}$")
         ax.set_ylabel(r"$W^\mathrm{eff}_{e2 \leftarrow e1}$")
-        ax.legend(loc="lower right", fontsize=5.5, frameon=True)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.24), ncols=3, fontsize=6, borderaxespad=0,
+                  handlelength=1.8, columnspacing=1.0)  # below the panel: inside it covered the drift
         ax.set_title("(a) SAL on excitatory spikes", loc="left")
         top = ax.secondary_xaxis("top", functions=(lambda v: v - off_12, lambda v: v + off_12))
         top.set_xlabel(r"raw $W_{e1 \leftarrow e2}$")
