@@ -16,8 +16,9 @@ import numpy as np
 
 from sal.deepnet.rdd import RDDPhase
 from sal.deepnet.salphase import SALPhase, alignment_angles
-from sal.deepnet.scatter import (FC_SIZES, initial_salnet, paper_params_fig7, paper_params_fig9, quick_params_fig7,
-                                 quick_params_fig9, salnet, weight_scatter)
+from sal.deepnet.experiments import salnet, weight_scatter
+from sal.deepnet.params import FC_SIZES, paper_params_fig7, paper_params_fig9, quick_params_fig7, quick_params_fig9
+from sal.deepnet.scatter import initial_salnet
 
 OFFICIAL_MS_PER_STEP = 770.0
 

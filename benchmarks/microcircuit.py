@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from sal.microcircuit import Microcircuit, initial_weights, paper_params, run, teacher_targets
-from sal.microcircuit.experiments import scaling_params
+from sal.microcircuit.params import scaling_params
 from sal.microcircuit.model import SYMMETRIZATION, TRAINING, VALIDATION
 from sal.rng import generator
 

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from sal.rng import generator
 from sal.sampling import make_target, paper_params, run
-from sal.sampling.paper import KP_SWEEP, KP_SWEEP_LEVELS, RUNS, SCENARIOS
+from sal.sampling.params import KP_SWEEP, KP_SWEEP_LEVELS, RUNS, SCENARIOS
 from sal.sampling.sampler import sleep_phase
 
 SIZES = (7, 20, 100, 1000)

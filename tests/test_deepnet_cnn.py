@@ -321,7 +321,7 @@ def test_phase_runs_before_each_epoch_and_aligns(stub_phases):
 def test_bad_parameters_name_key_and_allowed_values():
     with pytest.raises(ValueError, match="'method' is 'sgd'"):
         train(quick("sgd"))
-    with pytest.raises(ValueError, match="unknown \\['lr_decay'\\]"):
+    with pytest.raises(ValueError, match="unknown deepnet parameters \\['lr_decay'\\]"):
         train({**quick("bp"), "lr_decay": 0.1})
 
 

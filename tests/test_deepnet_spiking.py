@@ -8,7 +8,9 @@ import pytest
 
 from sal.deepnet.rdd import RDDPhase, two_population
 from sal.deepnet.salphase import SALPhase, alignment_angles
-from sal.deepnet.scatter import initial_weights_fig7, quick_params_fig7, quick_params_fig9, salnet, weight_scatter
+from sal.deepnet.experiments import salnet, weight_scatter
+from sal.deepnet.params import quick_params_fig7, quick_params_fig9
+from sal.deepnet.scatter import initial_weights_fig7
 from sal.deepnet.stdwi import STDWI
 
 STACK = [30, 20, 10, 5]

@@ -309,7 +309,7 @@ def test_alignment_angle():
 def test_sal_aligns_feedback_in_a_wider_circuit():
     """Width study (spec §6): in a [4, 6, 4] circuit SAL rotates B toward W21ᵀ within a few epochs,
     while the fixed random B of FA stays far from alignment."""
-    from sal.microcircuit.experiments import run_params
+    from sal.microcircuit.params import run_params
 
     config = {"scaling": {"epochs": 4, "teacher_seed": 1000}}
     angles = {}
@@ -323,7 +323,7 @@ def test_sal_aligns_feedback_in_a_wider_circuit():
 # --------------------------------------------------------------------------- deeper circuits
 def deep(condition, run_index=0, dims=(3, 4, 4, 2), **override):
     """A random-teacher task with two hidden layers (the scaling study's parameters), shrunk."""
-    from sal.microcircuit.experiments import scaling_params
+    from sal.microcircuit.params import scaling_params
 
     return {**scaling_params(condition, run_index, list(dims), 2, 1000), "steps_per_pattern": 5000,
             "teacher_steps_per_pattern": 5000, **override}
@@ -407,7 +407,7 @@ def test_self_predicting_state_holds_in_every_layer():
 def test_sal_aligns_both_hidden_layers_of_a_deep_circuit():
     """[5, 10, 10, 5], 3 epochs of the scaling protocol: SAL's STDP rotates B1 toward W21ᵀ and B2 toward
     W32ᵀ from about 90° (random), and changes every B only in symmetrization patterns."""
-    from sal.microcircuit.experiments import run_params
+    from sal.microcircuit.params import run_params
 
     ds = run(run_params({"scaling": {"epochs": 3, "teacher_seed": 1000}}, "scaling_run", condition="sal", run=0,
                         width="5x10x10x5"))

@@ -6,7 +6,8 @@ import pytest
 from sal import store
 from sal.rng import generator
 from sal.sampling import make_target, paper_params, run, simulate
-from sal.sampling.eisystem import effective_offsets, ei_network, ei_parameters, rate_comparison, sal_drift
+from sal.sampling.eisystem import effective_offsets, ei_network, ei_parameters, sal_drift
+from sal.sampling.experiments import ei_rates
 from sal.metrics import asymmetry, kl_divergence
 from sal.sampling.network import all_states, boltzmann, initial_network
 from sal.sampling.sampler import sleep_phase
@@ -168,7 +169,7 @@ def test_ei_system_parameters_and_effective_weights():
     q = ei_parameters(97)
     assert [round(q[k], 4) for k in ("w_i1e1", "w_i2e2", "w_e2i1", "w_e1i2", "b_i1", "b_i2")] == \
         [3.9479, 4.2320, -1.0426, -1.0985, -2.2544, -2.1838]
-    ds = rate_comparison(dict(param_seed=97, tau_ref=25, w_min=0.0, w_max=2.0, w_step=0.5, n_steps=1_000_000), 3)
+    ds = ei_rates(dict(param_seed=97, tau_ref=25, w_min=0.0, w_max=2.0, w_step=0.5, n_steps=1_000_000), 3)
     rates = ds["rate_e2"].values
     assert np.abs(rates[0] - rates[1]).max() < 0.025
     assert rates[0, -1] > rates[0, 0] + 0.15  # the rate does depend on w: the agreement is not trivial

@@ -209,7 +209,8 @@ class Family:
         return out
 
     def check_runs(self, block: dict) -> None:
-        """Build and check the parameters of every run the study's summaries and figures need."""
+        """Build and check the parameters of every run the study's summaries and figures need (the runs the
+        summaries stack and the runs that are products themselves)."""
         for s in self.summaries:
             exp = self.experiment(s.experiment)
             if exp.check is None:
@@ -217,6 +218,13 @@ class Family:
             for wc in self.summary_instances(s, block):
                 for _, run_wc in s.runs(block, **wc):
                     exp.check(exp.parameters(block, **run_wc))
+        wanted = set()
+        for products in self.products(block).values():
+            wanted.update(products.values())
+        for exp in self.experiments:
+            if exp.check is not None:
+                for wc in _match_all(self.output_pattern(exp.output), wanted):
+                    exp.check(exp.parameters(block, **wc))
 
     def summary_instances(self, summary: Summary, block: dict) -> list[dict]:
         """Wildcards of every file of ``summary`` that the study's figures or tables read."""

@@ -34,7 +34,8 @@ def _in_package(obj) -> bool:
 
 
 def _unwrap(obj):
-    """The Python function behind a Numba dispatcher, a partial, a static/class method or a decorator."""
+    """The Python function behind a Numba dispatcher, a partial, a static/class method or a decorator (the
+    class behind a bound class method)."""
     for _ in range(10):
         if hasattr(obj, "py_func"):  # numba.njit dispatcher
             obj = obj.py_func
@@ -42,6 +43,8 @@ def _unwrap(obj):
             obj = obj.func
         elif isinstance(obj, (staticmethod, classmethod)):
             obj = obj.__func__
+        elif isinstance(obj, types.MethodType):  # Model.check: the class (its fields are the code), else the function
+            obj = obj.__self__ if isinstance(obj.__self__, type) else obj.__func__
         elif hasattr(obj, "__wrapped__"):
             obj = obj.__wrapped__
         else:

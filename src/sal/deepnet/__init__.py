@@ -6,7 +6,8 @@ only when a run uses them.
 
 from .data import DATASETS, DatasetChecksumError, DatasetNotFoundError, ImageData, load_dataset
 from .network import CNN, METHODS, alignment, paper_network, small_network
-from .train import paper_params, quick_params, train
+from .params import paper_params, quick_params
+from .train import train
 
 __all__ = ["train", "paper_params", "quick_params", "CNN", "METHODS", "alignment", "paper_network",
            "small_network", "load_dataset", "ImageData", "DATASETS", "DatasetNotFoundError",

@@ -1,28 +1,107 @@
-"""The deep-network experiments as pipeline steps (spec deepnet): fig 7 (weight scatter), fig 8 (CNN
-training per method and seed, checkpointed), fig 9 (SALNet), and the summaries the figures read."""
+"""The deep-network experiments as run functions (spec deepnet): fig 7 (weight scatter), fig 8 (CNN training
+per method and seed, checkpointed: ``train.train``, the training loop) and fig 9 (SALNet), as params ->
+xarray.Dataset. Their parameters are built and checked in ``params``."""
 
 from __future__ import annotations
 
-from .scatter import paper_params_fig7, paper_params_fig9, quick_params_fig7, salnet, weight_scatter
-from .train import paper_params, quick_params, train
+import numpy as np
+import xarray as xr
 
-def run_params(config: dict, experiment: str, **labels) -> dict:
-    """Parameters of one run from the ``deepnet`` config block.
+from ..progress import Progress
+from ..rng import generator, substreams
+from ..store import provenance
+from .params import Salnet, WeightScatter
+from .rdd import RDDPhase
+from .salphase import SALPhase, alignment_angles
+from .scatter import ALGORITHMS, initial_salnet, initial_weights_fig7
+from .stdwi import STDWI
+from .train import train
 
-    weight_scatter: the paper's fig-7 setting (``fig7.scale: paper``) or the quick one.
-    train (labels dataset, method, seed): ``quick_params`` for digits, else ``paper_params``, with the
-    block's ``epochs``; the data set is read from its retrieved folder (``data.default_path``).
-    salnet (labels eta, seed): fig 9, paper or quick sizes.
+__all__ = ["weight_scatter", "train", "salnet"]
+
+
+def _var(dims, data, long_name, units="1"):
+    return xr.Variable(dims, data, {"units": units, "long_name": long_name})
+
+
+def weight_scatter(params: dict, seed: int) -> xr.Dataset:
+    """Fig 7: B over time for SAL, RDD and STDWI aligning with one fixed W; angle(W, B) per algorithm.
+
+    W and the initial B come from ``weights_seed`` (43, official); ``seed`` drives the three simulations
+    (independent sub-streams) and the SAL net's upper-layer bias.
     """
-    if experiment == "weight_scatter":
-        return paper_params_fig7() if config["fig7"]["scale"] == "paper" else quick_params_fig7()
-    if experiment == "train":
-        f8, ds, method, seed = config["fig8"], labels["dataset"], labels["method"], int(labels["seed"])
-        p = quick_params(method, seed) if ds == "digits" else paper_params(ds, method, seed)
-        p["epochs"] = f8["epochs"]
-        return p
-    if experiment == "salnet":
-        f9 = config["fig9"]
-        p = paper_params_fig9(float(labels["eta"]), int(labels["seed"]))
-        return {**p, **{k: f9[k] for k in ("sizes", "epochs", "batch", "steps") if f9.get(k) is not None}}
-    raise ValueError(f"unknown deepnet experiment {experiment!r}; known: weight_scatter, train, salnet")
+    p = WeightScatter.check(params)
+    n, seconds = int(p["n"]), int(p["seconds"])
+    record = float(p["record_seconds"])
+    n_rec = int(round(seconds / record))
+    steps_per_record = int(p["sal_steps_per_second"]) * record
+    W, B0 = initial_weights_fig7(n, p["weights_seed"])
+    rng_sal, rng_rdd, rng_stdwi = substreams(seed, 3)
+    b1 = rng_sal.uniform(-1.0, 1.0, n) / np.sqrt(n)  # the upper layer's bias (the lower one: b_0 of SALPhase)
+    sal = SALPhase([n, n], batch=int(p["sal_batch"]), eta=float(p["sal_eta"]),
+                   block_steps=int(steps_per_record), blocks_per_epoch=1, rng=rng_sal,
+                   official_refractory=bool(p["sal_official_refractory"]))
+    rdd_update = None if p["rdd_official_bug"] else float(p["rdd_update_seconds"])
+    rdd = RDDPhase([n, n], rng=rng_rdd, update_seconds=rdd_update)
+    stdwi = STDWI(n, n, rng=rng_stdwi)
+    B = {a: B0.copy() for a in ALGORITHMS}
+    traj = np.empty((len(ALGORITHMS), n_rec + 1, n, n))
+    traj[:, 0] = B0
+    progress = Progress(n_rec, "fig 7 weight scatter")
+    for k in range(n_rec):
+        sal.run([W], [b1], [B["sal"]])
+        rdd.drive(0, record, [W], [B["rdd"]])
+        stdwi.run(W, B["stdwi"], record)
+        for i, a in enumerate(ALGORITHMS):
+            traj[i, k + 1] = B[a]
+        progress.update()
+    if not np.all(np.isfinite(traj)):
+        raise FloatingPointError("a feedback matrix diverged in the fig-7 run")
+    angle = np.array([[alignment_angles([W], [b])[0] for b in traj[i]] for i in range(len(ALGORITHMS))])
+    rdd_note = ("never (official notebook: its update counter cannot fire)" if p["rdd_official_bug"]
+                else f"every {float(p['rdd_update_seconds']):g} s (official update-counter bug fixed)")
+    data = {
+        "W": _var(("post", "pre"), W, "fixed forward weights W"),
+        "B": _var(("algorithm", "time", "post", "pre"), traj, "feedback weights B (W's layout) after each interval"),
+        "angle": _var(("algorithm", "time"), angle, "angle between W and B (flattened)", "degree"),
+    }
+    coords = {
+        "algorithm": ("algorithm", list(ALGORITHMS), {"long_name": "feedback alignment algorithm"}),
+        "time": ("time", np.arange(n_rec + 1) * record, {"units": "s", "long_name": "simulated time"}),
+        "post": ("post", np.arange(n), {"long_name": "upper (output) population neuron"}),
+        "pre": ("pre", np.arange(n), {"long_name": "lower (input) population neuron"}),
+    }
+    attrs = provenance("deepnet.weight_scatter", p, seed)
+    attrs["rdd_feedback_updates"] = rdd_note
+    return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def salnet(params: dict, seed: int) -> xr.Dataset:
+    """Fig 9: pure SAL on frozen random weights; the angle per FC layer after every epoch.
+
+    The weights come from ``init_seed`` (a parameter), the spiking noise from ``seed``.
+    """
+    p = Salnet.check(params)
+    sizes = [int(n) for n in p["sizes"]]
+    epochs, batch, steps = (int(p[k]) for k in ("epochs", "batch", "steps"))
+    W, b, B = initial_salnet(sizes, p["init_seed"])
+    phase = SALPhase(sizes, batch=batch, eta=float(p["eta"]), block_steps=steps, blocks_per_epoch=1,
+                     tau_ref=int(p["tau_ref"]), rng=generator(seed),
+                     official_refractory=bool(p["official_refractory"]))
+    angle = np.empty((epochs + 1, len(sizes) - 1))
+    angle[0] = alignment_angles(W, B)
+    progress = Progress(epochs, f"fig 9 SALNet eta={p['eta']:g}")
+    for epoch in range(epochs):
+        phase.run(W, b, B)
+        angle[epoch + 1] = alignment_angles(W, B)
+        progress.update()
+    if not np.all(np.isfinite(angle)):
+        raise FloatingPointError("a feedback matrix diverged in the SALNet run")
+    seconds = np.arange(epochs + 1) * batch * steps * 1e-3  # one step of one copy = 1 ms
+    data = {"angle": _var(("epoch", "layer"), angle, "angle between W and B of each FC layer", "degree")}
+    coords = {
+        "epoch": ("epoch", np.arange(epochs + 1), {"long_name": "SAL epoch (one block, then one B update)"}),
+        "layer": ("layer", [f"fc{k + 1}" for k in range(len(sizes) - 1)], {"long_name": "FC layer"}),
+        "time": ("epoch", seconds, {"units": "s", "long_name": "simulated time (steps x copies x 1 ms)"}),
+    }
+    return xr.Dataset(data, coords=coords, attrs=provenance("deepnet.salnet", p, seed))

@@ -4,9 +4,8 @@ with seven feedback methods (fig 8) and SALNet (fig 9)."""
 from ..contract import Experiment, Family, Headline, Summary, figures
 from ..plotting.deepnet import FIGURES
 from . import summaries
-from .experiments import run_params
-from .scatter import salnet, weight_scatter
-from .train import train, validate
+from .experiments import salnet, train, weight_scatter
+from .params import Salnet, Train, WeightScatter, run_params
 
 
 def _training_runs(block):
@@ -25,16 +24,16 @@ FAMILY = Family(
     title="Deep networks",
     experiments=(
         Experiment("weight_scatter", weight_scatter, "weight_scatter/seed~{seed}.nc",
-                   lambda block, seed: run_params(block, "weight_scatter"), seeded=True,
+                   lambda block, seed: run_params(block, "weight_scatter"), seeded=True, check=WeightScatter.check,
                    resources={"mem_mb": 1000, "runtime": 60}, group=None),
         Experiment("train", train, "training/{dataset}/{method}/seed~{seed}.nc",
-                   lambda block, **wc: run_params(block, "train", **wc), checkpoint=True, check=validate,
+                   lambda block, **wc: run_params(block, "train", **wc), checkpoint=True, check=Train.check,
                    constraints={"dataset": "digits|fashion_mnist|cifar10|svhn",
                                 "method": "bp|fa|bp_fa|kp|scfa|sal|rdd", "seed": r"\d+"},
                    resources={"mem_mb": 4000, "runtime": 600}, group=None,
                    dataset=lambda wildcards: wildcards["dataset"]),
         Experiment("salnet", salnet, "salnet/eta~{eta}/seed~{seed}.nc",
-                   lambda block, **wc: run_params(block, "salnet", **wc), seeded=True,
+                   lambda block, **wc: run_params(block, "salnet", **wc), seeded=True, check=Salnet.check,
                    resources={"mem_mb": 2000, "runtime": 600}, group=None),
     ),
     summaries=(

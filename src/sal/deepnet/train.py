@@ -28,9 +28,10 @@ import xarray as xr
 from ..progress import Progress
 from ..rng import substreams
 from ..store import provenance
-from .data import DATASETS, default_path, load_dataset
+from .data import load_dataset
 from .layers import SGD, SoftmaxCrossEntropy
-from .network import CNN, METHODS, PHASE_METHODS, paper_network, small_network
+from .network import CNN, PHASE_METHODS
+from .params import Train
 from .rdd import RDDPhase
 from .salphase import SALPhase
 
@@ -43,59 +44,6 @@ METRICS = {
     "correlation": ("1", "correlation coefficient of the entries of W and the feedback matrix"),
     "sign_agreement": ("1", "mean of sign(W) * sign(feedback matrix), in [-1, 1]"),
 }
-
-
-def paper_params(dataset: str, method: str, seed: int) -> dict:
-    """The paper's run (spec §1): 100 epochs of SGD (lr 0.01, momentum 0.9, batch 128, test batch 256),
-    weight decay 1e-3 on FC W and B for KP only, the official double softmax and augmentation.
-    ``phase`` holds keyword arguments for the SAL/RDD phase class ({} = its defaults, the paper's settings).
-    ``data_path``: the folder the data set was retrieved into (``sal.deepnet.data.retrieve``; by default the
-    workflow's resources/datasets/<dataset>, relative to the working directory); None for digits."""
-    return {
-        "dataset": dataset, "data_path": default_path(dataset),
-        "method": method, "seed": int(seed),
-        "epochs": 100, "batch_size": 128, "test_batch_size": 256, "lr": 0.01, "momentum": 0.9,
-        "weight_decay": 1e-3 if method == "kp" else 0.0,
-        "double_softmax": True, "augment": True, "network": paper_network(), "phase": {},
-    }
-
-
-def quick_params(method: str, seed: int) -> dict:
-    """The quick study (clearly not the paper): 8×8 digits, the small network, 20 epochs of batch 32, the clean
-    cross-entropy and no augmentation (horizontal flips of digits are odd); offline, seconds per run (BP ≈ 0.3 s
-    per epoch; the SAL/RDD phases add their own cost)."""
-    return {**paper_params("digits", method, seed), "epochs": 20, "batch_size": 32,
-            "double_softmax": False, "augment": False, "network": small_network()}
-
-
-def validate(params: dict) -> dict:
-    """Check keys and values; return a copy. Raises ValueError naming the key, the value and what is allowed."""
-    expected = set(paper_params("digits", "bp", 0))
-    missing, unknown = expected - set(params), set(params) - expected
-    if missing or unknown:
-        raise ValueError(f"deepnet parameters: missing {sorted(missing)}, unknown {sorted(unknown)}")
-    p = json.loads(json.dumps(params))
-    if p["method"] not in METHODS:
-        raise ValueError(f"deepnet parameter 'method' is {p['method']!r}; allowed: {sorted(METHODS)}")
-    if p["dataset"] not in DATASETS:
-        raise ValueError(f"deepnet parameter 'dataset' is {p['dataset']!r}; allowed: {list(DATASETS)}")
-    folder_given = isinstance(p["data_path"], str) and p["data_path"] != ""
-    if not folder_given and not (p["data_path"] is None and p["dataset"] == "digits"):
-        raise ValueError(f"deepnet parameter 'data_path' is {p['data_path']!r}; allowed: the folder the data set "
-                         f"was retrieved into (a non-empty string; None only for digits)")
-    for key in ("seed", "epochs", "batch_size", "test_batch_size"):
-        if isinstance(p[key], bool) or not isinstance(p[key], int) or p[key] < (0 if key == "seed" else 1):
-            raise ValueError(f"deepnet parameter {key!r} is {p[key]!r}; allowed: an integer >= "
-                             f"{0 if key == 'seed' else 1}")
-    for key in ("lr", "momentum", "weight_decay"):
-        if not isinstance(p[key], (int, float)) or p[key] < 0:
-            raise ValueError(f"deepnet parameter {key!r} is {p[key]!r}; allowed: a number >= 0")
-    if set(p["network"]) != set(paper_network()):
-        raise ValueError(f"deepnet parameter 'network' has keys {sorted(p['network'])}; "
-                         f"allowed: {sorted(paper_network())}")
-    if not isinstance(p["phase"], dict):
-        raise ValueError(f"deepnet parameter 'phase' is {p['phase']!r}; allowed: a mapping of keyword arguments")
-    return p
 
 
 def make_phase(method: str, sizes, kwargs: dict, rng: np.random.Generator):
@@ -176,10 +124,10 @@ def _load(path: Path, p: dict) -> dict:
 
 
 def train(params: dict, checkpoint=None) -> xr.Dataset:
-    """Train the CNN of ``params`` (see :func:`paper_params`) and return per-epoch losses, accuracies and
+    """Train the CNN of ``params`` (see ``params.paper_params``) and return per-epoch losses, accuracies and
     W–B alignment metrics per FC layer. With ``checkpoint`` (a file path), the full state is saved there
     atomically after every epoch, and a run finds and resumes it (same parameters; ``epochs`` may grow)."""
-    p = validate(params)
+    p = json.loads(json.dumps(Train.check(params)))  # a deep copy, as JSON (what the result file stores)
     data = load_dataset(p["dataset"], p["data_path"])
     rngs = dict(zip(STREAMS, substreams(p["seed"], len(STREAMS))))
     net = CNN(p["method"], data.input_shape, rngs["init"], **p["network"], weight_decay=p["weight_decay"])

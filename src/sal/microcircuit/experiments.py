@@ -20,7 +20,7 @@ from ..rng import generator
 from ..store import provenance, spike_raster
 from ..metrics import feedback_angle
 from .model import SYMMETRIZATION, TRAINING, VALIDATION, Microcircuit
-from .params import backward_names, forward_names, paper_params, patterns, teacher_weights, validate
+from .params import Run, backward_names, forward_names, patterns, teacher_weights
 
 
 def layer_dims(depth: int) -> list[str]:
@@ -72,7 +72,7 @@ def teacher_targets(params: dict) -> dict:
     default_rng(teacher_poisson_seed)) sees each training input, then each validation input, for
     ``teacher_steps_per_pattern`` steps; y is the mean output potential after the learning lag.
     """
-    p = validate(params)
+    p = Run.check(params)
     n0 = p["dims"][0]
     x_train = patterns(p["inputs_training"], n0, "inputs_training")
     x_val = patterns(p["inputs_validation"], n0, "inputs_validation")
@@ -107,7 +107,7 @@ def run(params: dict) -> xr.Dataset:
     patterns of the mean squared (ū_out - y)) and the alignment angles at the end of the epoch.
     Spike rasters of the patterns in ``raster_patterns`` (default first and last).
     """
-    p = validate(params)
+    p = Run.check(params)
     dims = [int(d) for d in p["dims"]]
     depth = len(dims) - 1
     n0 = dims[0]
@@ -213,55 +213,3 @@ def run(params: dict) -> xr.Dataset:
         "validation": ("pattern", validation, {"long_name": "validation pattern"}),
     }
     return xr.Dataset(data, coords=coords, attrs=provenance("microcircuit.run", p, p["weights_init_seed"]))
-
-
-def run_params(config: dict, experiment: str, *, condition: str, run, width=None) -> dict:
-    """Parameters of one run from the ``microcircuit`` config block.
-
-    run: the official run ``run`` of ``condition`` with the config's ``overrides``.
-    scaling_run: our width and depth study (spec §6) at dims ``width`` ("n0xn1x...xnL", e.g. "5x10x5"
-    or, with two hidden layers, "5x10x10x5"), see ``scaling_params``.
-    """
-    if experiment == "scaling_run":
-        s = config["scaling"]
-        return scaling_params(condition, int(run), parse_width(width), s["epochs"], s["teacher_seed"])
-    if experiment != "run":
-        raise ValueError(f"unknown microcircuit experiment {experiment!r}; known: run, scaling_run")
-    return {**paper_params(condition, int(run)), **(config["overrides"] or {})}
-
-
-def parse_width(width) -> list[int]:
-    """Dims [n0, n1, ..., nL] of a scaling-study label "n0xn1x...xnL" (at least three positive sizes)."""
-    try:
-        dims = [int(n) for n in str(width).split("x")]
-    except ValueError:
-        dims = []
-    if len(dims) < 3 or min(dims) < 1:
-        raise ValueError(f"microcircuit scaling width {width!r} is invalid: n0xn1x...xnL with at least "
-                         "three positive sizes, e.g. '5x10x5' or '5x10x10x5'")
-    return dims
-
-
-def scaling_params(condition: str, run: int, dims, epochs: int, teacher_seed: int) -> dict:
-    """A teacher-student task of any width and depth (beyond the paper, spec §6).
-
-    The official protocol and seeds of run ``run``, with dims [n0, n1, ..., nL]; 8 training and 6
-    validation inputs ~ U(-3, 3)^n0 and a teacher with forward weights W10, W21, ... ~ U(-2, 2) /
-    sqrt(fan-in) and no feedback, all drawn in this order from default_rng(teacher_seed + run) (for n = 1
-    the task has the paper's scale); student weights ~ U(-1, 1). Learning rates: the paper's W10 rate
-    (0.2) for every hidden layer, its W21 rate (0.003) for the output layer. The metric is the angle
-    between B_l and W_{l+1,l}ᵀ of every hidden layer l.
-    """
-    dims = [int(n) for n in dims]
-    depth = len(dims) - 1
-    rng = np.random.default_rng(teacher_seed + run)
-    paper = paper_params(condition, run)
-    lr_hidden, lr_output = paper["lr_forward"]
-    x_train = rng.uniform(-3, 3, (8, dims[0])).tolist()
-    x_val = rng.uniform(-3, 3, (6, dims[0])).tolist()
-    teacher = [(rng.uniform(-2, 2, (dims[l], dims[l - 1])) / np.sqrt(dims[l - 1])).tolist()
-               for l in range(1, depth + 1)]
-    return {**paper, "dims": dims, "epochs": int(epochs), "inputs_training": x_train, "inputs_validation": x_val,
-            "lr_forward": [lr_hidden] * (depth - 1) + [lr_output],
-            "teacher_forward": teacher, "teacher_backward": [0.0] * (depth - 1),
-            "init_limits_forward": [-1.0, 1.0], "init_limits_backward": [-1.0, 1.0]}

@@ -41,7 +41,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .params import backward_names, forward_names, matrix, validate
+from .params import Run, backward_names, forward_names, matrix
 
 NEVER = -(2**40)  # last spike of a neuron that has not fired yet
 TRAINING, SYMMETRIZATION, VALIDATION = 0, 1, 2  # pattern phases
@@ -313,7 +313,7 @@ class Microcircuit:
     """
 
     def __init__(self, params: dict, weights: dict, rng: np.random.Generator, feedback: str | None = None):
-        self.p = params = validate(params)
+        self.p = params = Run.check(params)
         self.layout = lay = Layout(params["dims"])
         self.dims = lay.dims
         self.feedback = FEEDBACK[params["condition"] if feedback is None else feedback]

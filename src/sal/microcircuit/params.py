@@ -1,4 +1,5 @@
-"""Parameters of the microcircuit runs of fig 6: the official configs, their seeds, and validation.
+"""Parameters of the microcircuit runs: the official configs of fig 6, their seeds, the width and depth
+study's runs, the runs built from the ``microcircuit`` config block and the typed parameter model.
 
 The official study (``scripts/microcircuits/{sal,bp,fa}/*.yaml`` of ``unibe-cns/sal-code``) runs 20
 seeds per condition; run i uses the base seeds of its config + i + 1 for the student's weights,
@@ -13,7 +14,12 @@ B_{L-1}); ``forward_names`` / ``backward_names`` give the names used everywhere.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import numpy as np
+
+from ..params import Params, key
 
 CONDITIONS = ("sal", "bp", "fa")
 N_RUNS = 20
@@ -74,7 +80,6 @@ def paper_params(condition: str, run_index: int = 0) -> dict:
     }
 
 
-REQUIRED = tuple(paper_params("sal"))
 #: keys of earlier versions, refused with a pointer to their replacement
 RENAMED = {"lr_w10": "lr_forward", "lr_w21": "lr_forward", "teacher_w10": "teacher_forward",
            "teacher_w21": "teacher_forward", "teacher_b": "teacher_backward"}
@@ -91,18 +96,7 @@ def backward_names(depth: int) -> list[str]:
 
 
 def _fail(key, value, allowed):
-    raise ValueError(f"microcircuit parameter {key!r} = {value!r} is invalid: {allowed}")
-
-
-def _finite_number(v) -> bool:
-    return not isinstance(v, bool) and isinstance(v, (int, float, np.number)) and bool(np.isfinite(v))
-
-
-def _int(p, key, lo):
-    v = p[key]
-    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
-        _fail(key, v, f"an integer >= {lo}")
-    return int(v)
+    raise ValueError(f"microcircuit parameter {key!r} is {value!r}; allowed: {allowed}")
 
 
 def patterns(values, n_inputs: int, key: str) -> np.ndarray:
@@ -143,64 +137,123 @@ def teacher_weights(p: dict, dims) -> dict:
     return out
 
 
-def validate(params: dict) -> dict:
-    """Check a parameter dict (naming the key, value and what is allowed on error); return a copy."""
-    p = dict(params)
-    for key in p:
-        if key in RENAMED:
-            _fail(key, p[key], f"no longer a parameter: use {RENAMED[key]!r} (one entry per layer)")
-    unknown = sorted(set(p) - set(REQUIRED))
-    if unknown:
-        raise ValueError(f"unknown microcircuit parameters {unknown}; known: {sorted(REQUIRED)}")
-    missing = [k for k in REQUIRED if k not in p]
-    if missing:
-        raise ValueError(f"microcircuit parameters lack {missing}")
-    if p["condition"] not in CONDITIONS:
-        _fail("condition", p["condition"], f"one of {CONDITIONS}")
-    dims = p["dims"]
-    if (not isinstance(dims, (list, tuple)) or len(dims) < 3
-            or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1 for d in dims)):
-        _fail("dims", dims, "at least three positive integers [n_input, n_hidden_1, ..., n_output]")
-    dims = [int(d) for d in dims]
+SEED = dict(ge=0, le=2**32 - 1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Run(Params):
+    """One teacher-student run (fig 6 and the width and depth study): ``experiments.run``."""
+
+    label: ClassVar[str] = "microcircuit"
+    renamed: ClassVar[dict] = RENAMED
+    condition: str = key(choices=CONDITIONS)
+    run_index: int = key(ge=0)
+    dims: list[int] = key(min_length=3, ge=1,
+                          allowed="at least three positive integers [n_input, n_hidden_1, ..., n_output]")
+    tau_ref: int = key(ge=2)
+    tau_syn: int = key(ge=1)
+    lambda_api: float = key()
+    lambda_nudge: float = key()
+    learning_lag: int = key(ge=0)
+    moving_average_steps: int = key(ge=1)
+    bias_hidden: float = key()
+    bias_output: float = key()
+    lr_forward: list[float] = key()
+    lr_b: float = key()
+    stdp_a_causal: float = key()
+    stdp_a_anticausal: float = key()
+    stdp_tau_causal: float = key(gt=0)
+    stdp_tau_anticausal: float = key(gt=0)
+    init_limits_forward: list[float] = key(length=2)
+    init_limits_backward: list[float] = key(length=2)
+    inputs_training: list = key(min_length=1)
+    inputs_validation: list = key(min_length=1)
+    epochs: int = key(ge=1)
+    patterns_per_epoch: int = key(ge=1)
+    symmetrization_per_epoch: int = key(ge=0)
+    steps_per_pattern: int = key(ge=1)
+    teacher_steps_per_pattern: int = key(ge=1)
+    teacher_forward: list = key()
+    teacher_backward: list = key()
+    weights_init_seed: int = key(**SEED)
+    poisson_seed: int = key(**SEED)
+    training_seed: int = key(**SEED)
+    teacher_poisson_seed: int = key(**SEED)
+    raster_patterns: list[int] = key(allowed="a list of pattern indices (negative: from the end)")
+
+    def relations(self):
+        if self.tau_syn > self.tau_ref:
+            yield "tau_syn", self.tau_syn, f"<= tau_ref = {self.tau_ref} (each neuron's PSP is that of its last spike)"
+        if self.learning_lag >= self.steps_per_pattern:
+            yield "learning_lag", self.learning_lag, f"< steps_per_pattern = {self.steps_per_pattern}"
+        if self.learning_lag >= self.teacher_steps_per_pattern:
+            yield "learning_lag", self.learning_lag, f"< teacher_steps_per_pattern = {self.teacher_steps_per_pattern}"
+        if self.symmetrization_per_epoch >= self.patterns_per_epoch:
+            yield ("symmetrization_per_epoch", self.symmetrization_per_epoch,
+                   f"< patterns_per_epoch = {self.patterns_per_epoch}")
+        if self.condition != "sal" and self.lr_b != 0:
+            yield "lr_b", self.lr_b, f"0 for condition {self.condition!r} (B is copied (bp) or fixed (fa))"
+        for name in ("init_limits_forward", "init_limits_backward"):
+            low, high = getattr(self, name)
+            if not low < high:
+                yield name, getattr(self, name), "[low, high] with low < high"
+        dims = [int(d) for d in self.dims]
+        depth = len(dims) - 1
+        if len(self.lr_forward) != depth:
+            yield "lr_forward", self.lr_forward, (f"a list of {depth} finite numbers, the learning rates of "
+                                                  f"{', '.join(forward_names(depth))} for dims {dims}")
+        patterns(self.inputs_training, dims[0], "inputs_training")
+        patterns(self.inputs_validation, dims[0], "inputs_validation")
+        teacher_weights({"teacher_forward": self.teacher_forward, "teacher_backward": self.teacher_backward}, dims)
+
+
+def run_params(config: dict, experiment: str, *, condition: str, run, width=None) -> dict:
+    """Parameters of one run from the ``microcircuit`` config block.
+
+    run: the official run ``run`` of ``condition`` with the config's ``overrides``.
+    scaling_run: our width and depth study (spec §6) at dims ``width`` ("n0xn1x...xnL", e.g. "5x10x5"
+    or, with two hidden layers, "5x10x10x5"), see ``scaling_params``.
+    """
+    if experiment == "scaling_run":
+        s = config["scaling"]
+        return scaling_params(condition, int(run), parse_width(width), s["epochs"], s["teacher_seed"])
+    if experiment != "run":
+        raise ValueError(f"unknown microcircuit experiment {experiment!r}; known: run, scaling_run")
+    return {**paper_params(condition, int(run)), **(config["overrides"] or {})}
+
+
+def parse_width(width) -> list[int]:
+    """Dims [n0, n1, ..., nL] of a scaling-study label "n0xn1x...xnL" (at least three positive sizes)."""
+    try:
+        dims = [int(n) for n in str(width).split("x")]
+    except ValueError:
+        dims = []
+    if len(dims) < 3 or min(dims) < 1:
+        raise ValueError(f"microcircuit scaling width {width!r} is invalid: n0xn1x...xnL with at least "
+                         "three positive sizes, e.g. '5x10x5' or '5x10x10x5'")
+    return dims
+
+
+def scaling_params(condition: str, run: int, dims, epochs: int, teacher_seed: int) -> dict:
+    """A teacher-student task of any width and depth (beyond the paper, spec §6).
+
+    The official protocol and seeds of run ``run``, with dims [n0, n1, ..., nL]; 8 training and 6
+    validation inputs ~ U(-3, 3)^n0 and a teacher with forward weights W10, W21, ... ~ U(-2, 2) /
+    sqrt(fan-in) and no feedback, all drawn in this order from default_rng(teacher_seed + run) (for n = 1
+    the task has the paper's scale); student weights ~ U(-1, 1). Learning rates: the paper's W10 rate
+    (0.2) for every hidden layer, its W21 rate (0.003) for the output layer. The metric is the angle
+    between B_l and W_{l+1,l}ᵀ of every hidden layer l.
+    """
+    dims = [int(n) for n in dims]
     depth = len(dims) - 1
-    tau_ref = _int(p, "tau_ref", 2)
-    tau_syn = _int(p, "tau_syn", 1)
-    if tau_syn > tau_ref:
-        _fail("tau_syn", tau_syn, f"<= tau_ref = {tau_ref} (each neuron's PSP is that of its last spike)")
-    steps = _int(p, "steps_per_pattern", 1)
-    lag = _int(p, "learning_lag", 0)
-    if lag >= steps:
-        _fail("learning_lag", lag, f"< steps_per_pattern = {steps}")
-    if lag >= _int(p, "teacher_steps_per_pattern", 1):
-        _fail("learning_lag", lag, f"< teacher_steps_per_pattern = {p['teacher_steps_per_pattern']}")
-    _int(p, "moving_average_steps", 1)
-    _int(p, "epochs", 1)
-    per_epoch = _int(p, "patterns_per_epoch", 1)
-    if _int(p, "symmetrization_per_epoch", 0) >= per_epoch:
-        _fail("symmetrization_per_epoch", p["symmetrization_per_epoch"], f"< patterns_per_epoch = {per_epoch}")
-    for key in SEED_KEYS:
-        _int(p, key, 0)
-    for key in ("lambda_api", "lambda_nudge", "bias_hidden", "bias_output", "lr_b",
-                "stdp_a_causal", "stdp_a_anticausal", "stdp_tau_causal", "stdp_tau_anticausal"):
-        if not _finite_number(p[key]):
-            _fail(key, p[key], "a finite number")
-    for key in ("stdp_tau_causal", "stdp_tau_anticausal"):
-        if p[key] <= 0:
-            _fail(key, p[key], "> 0")
-    if p["condition"] != "sal" and p["lr_b"] != 0:
-        _fail("lr_b", p["lr_b"], f"0 for condition {p['condition']!r} (B is copied (bp) or fixed (fa))")
-    for key in ("init_limits_forward", "init_limits_backward"):
-        lim = p[key]
-        if not isinstance(lim, (list, tuple)) or len(lim) != 2 or not lim[0] < lim[1]:
-            _fail(key, lim, "[low, high] with low < high")
-    lr = p["lr_forward"]
-    if not isinstance(lr, (list, tuple)) or len(lr) != depth or not all(_finite_number(v) for v in lr):
-        _fail("lr_forward", lr, f"a list of {depth} finite numbers, the learning rates of "
-                                f"{', '.join(forward_names(depth))} for dims {dims}")
-    patterns(p["inputs_training"], dims[0], "inputs_training")
-    patterns(p["inputs_validation"], dims[0], "inputs_validation")
-    teacher_weights(p, dims)
-    if not isinstance(p["raster_patterns"], (list, tuple)) or any(
-            isinstance(i, bool) or not isinstance(i, (int, np.integer)) for i in p["raster_patterns"]):
-        _fail("raster_patterns", p["raster_patterns"], "a list of pattern indices (negative: from the end)")
-    return p
+    rng = np.random.default_rng(teacher_seed + run)
+    paper = paper_params(condition, run)
+    lr_hidden, lr_output = paper["lr_forward"]
+    x_train = rng.uniform(-3, 3, (8, dims[0])).tolist()
+    x_val = rng.uniform(-3, 3, (6, dims[0])).tolist()
+    teacher = [(rng.uniform(-2, 2, (dims[l], dims[l - 1])) / np.sqrt(dims[l - 1])).tolist()
+               for l in range(1, depth + 1)]
+    return {**paper, "dims": dims, "epochs": int(epochs), "inputs_training": x_train, "inputs_validation": x_val,
+            "lr_forward": [lr_hidden] * (depth - 1) + [lr_output],
+            "teacher_forward": teacher, "teacher_backward": [0.0] * (depth - 1),
+            "init_limits_forward": [-1.0, 1.0], "init_limits_backward": [-1.0, 1.0]}

@@ -4,8 +4,8 @@ depth study (fig S3, beyond the paper)."""
 from ..contract import Experiment, Family, Headline, Summary, figures
 from ..plotting.microcircuit import FIGURES
 from . import summaries
-from .experiments import run, run_params
-from .params import validate
+from .experiments import run
+from .params import Run, run_params
 
 
 def _runs(block):
@@ -23,10 +23,10 @@ FAMILY = Family(
     title="Cortical microcircuits",
     experiments=(
         Experiment("run", run, "teacher_student/{condition}/run~{run}.nc",
-                   lambda block, **wc: run_params(block, "run", **wc), check=validate,
+                   lambda block, **wc: run_params(block, "run", **wc), check=Run.check,
                    constraints={"condition": "sal|bp|fa", "run": r"\d+"}, resources={"mem_mb": 1000, "runtime": 60}),
         Experiment("scaling_run", run, "scaling/{width}/{condition}/run~{run}.nc",
-                   lambda block, **wc: run_params(block, "scaling_run", **wc), check=validate,
+                   lambda block, **wc: run_params(block, "scaling_run", **wc), check=Run.check,
                    constraints={"condition": "sal|bp|fa", "run": r"\d+", "width": r"\d+x\d+(?:x\d+)+"},
                    resources={"mem_mb": 1000, "runtime": 120}, group="scaling_runs"),
     ),

@@ -201,18 +201,3 @@ def stdd_vs_simulation(p: dict, seed: int) -> xr.Dataset:
         coords={"case": names, "lag": ("lag", lags, LAG)},
         attrs=provenance("principle.stdd_vs_simulation", p, seed),
     )
-
-
-def run_params(config: dict, experiment: str, condition: str | None = None) -> dict:
-    """The parameters one run of ``experiment`` receives, taken from the ``principle`` config block.
-
-    The Snakemake rules and the ``sal run`` command both use this, so they run the same thing.
-    """
-    block = config[experiment]
-    if experiment == "weight_evolution":
-        if condition not in block["conditions"]:
-            raise ValueError(f"weight_evolution needs a condition, one of {sorted(block['conditions'])}")
-        return {**block["params"], "plastic": block["conditions"][condition]}
-    if experiment == "stdd_vs_simulation":
-        return {k: v for k, v in block.items() if k != "seed"}
-    return block

@@ -4,11 +4,12 @@ check, from exact computations on the two-neuron chain and seeded two-neuron sim
 from ..contract import Experiment, Family, Headline, Summary, figures
 from ..plotting.principle import FIGURES
 from . import experiments, summaries
+from .params import PhasePlane, Proof, PspShapes, StddExamples, StddVsSimulation, WeightEvolution, run_params
 
 
-def _analytic(name, function, mem_mb=1000):
-    return Experiment(name, function, f"{name}/analytic.nc", lambda block: experiments.run_params(block, name),
-                      resources={"mem_mb": mem_mb, "runtime": 30}, group="exact")
+def _analytic(name, function, model, mem_mb=1000):
+    return Experiment(name, function, f"{name}/analytic.nc", lambda block: run_params(block, name),
+                      check=model.check, resources={"mem_mb": mem_mb, "runtime": 30}, group="exact")
 
 
 def _weight_evolution_runs(block):
@@ -28,15 +29,16 @@ FAMILY = Family(
     name="principle",
     title="SAL principle",
     experiments=(
-        _analytic("stdd_examples", experiments.stdd_examples),
-        _analytic("phase_plane", experiments.phase_plane),
-        _analytic("psp_shapes", experiments.psp_shapes),
-        _analytic("proof", experiments.proof),
+        _analytic("stdd_examples", experiments.stdd_examples, StddExamples),
+        _analytic("phase_plane", experiments.phase_plane, PhasePlane),
+        _analytic("psp_shapes", experiments.psp_shapes, PspShapes),
+        _analytic("proof", experiments.proof, Proof),
         Experiment("weight_evolution", experiments.weight_evolution, "weight_evolution/{condition}/seed~{seed}.nc",
-                   lambda block, condition, seed: experiments.run_params(block, "weight_evolution", condition),
-                   seeded=True, resources={"mem_mb": 500, "runtime": 30}),
+                   lambda block, condition, seed: run_params(block, "weight_evolution", condition),
+                   seeded=True, check=WeightEvolution.check, resources={"mem_mb": 500, "runtime": 30}),
         Experiment("stdd_vs_simulation", experiments.stdd_vs_simulation, "stdd_vs_simulation/seed~{seed}.nc",
-                   lambda block, seed: experiments.run_params(block, "stdd_vs_simulation"), seeded=True,
+                   lambda block, seed: run_params(block, "stdd_vs_simulation"), seeded=True,
+                   check=StddVsSimulation.check,
                    resources={"mem_mb": 1500, "runtime": 30}, group="exact"),
     ),
     summaries=(

@@ -2,6 +2,6 @@
 
 from .learning import run, simulate
 from .network import make_target
-from .paper import paper_params
+from .params import paper_params
 
 __all__ = ["make_target", "simulate", "paper_params", "run"]

@@ -1,4 +1,5 @@
-"""Dale's law: SAL in a 4-neuron E-I system (spec sampling §6, fig 10).
+"""Dale's law: SAL in a 4-neuron E-I system (spec sampling §6, fig 10); its panels are run by
+``experiments.ei_phase_plane`` and ``experiments.ei_rates``.
 
 Two excitatory neurons e1, e2 excite each other directly (plastic, >= 0) and inhibit each other through
 one interneuron each (e1 -> i1 -> e2, e2 -> i2 -> e1). All four are sampling neurons of the SSN model
@@ -11,14 +12,10 @@ Neurons are ordered (e1, e2, i1, i2); W[post, pre].
 from __future__ import annotations
 
 import numpy as np
-import xarray as xr
 from scipy.special import expit
 
 from ..kernels import stdp_window
 from ..principle.simulate import lags_nearest
-from ..progress import Progress
-from ..rng import substreams
-from ..store import provenance
 from .sampler import sleep_phase
 
 E1, E2, I1, I2 = range(4)
@@ -71,50 +68,3 @@ def sal_drift(W, b, n_steps, rng, tau=25):
     k = dict(a_plus=-1.0, a_minus=1.0, tau_plus=tau, tau_minus=tau)
     return (float(stdp_window(lags, **k).sum() * tau / n_steps),
             float(stdp_window(-lags, **k).sum() * tau / n_steps))
-
-
-def phase_plane(p: dict, seed: int) -> xr.Dataset:
-    """Fig 10a: SAL drift over a grid of raw excitatory weights, with the effective-weight offsets."""
-    q = ei_parameters(p["param_seed"])
-    w = np.round(np.arange(p["w_min"], p["w_max"] + 0.5 * p["w_step"], p["w_step"]), 12)
-    streams = substreams(seed, w.size**2)
-    drift = np.empty((w.size, w.size, 2))
-    progress = Progress(w.size**2, "E-I phase plane")
-    for a, w21 in enumerate(w):
-        for c, w12 in enumerate(w):
-            W, b = ei_network(w21, w12, q)
-            drift[a, c] = sal_drift(W, b, p["n_steps"], streams[a * w.size + c], p["tau_ref"])
-            progress.update()
-    off_21, off_12 = effective_offsets(q)
-    raw = {"long_name": "raw excitatory weight"}
-    return xr.Dataset(
-        {
-            "dw_e2e1": (("w_e2e1", "w_e1e2"), drift[..., 0], {"long_name": "SAL drift of e1 -> e2"}),
-            "dw_e1e2": (("w_e2e1", "w_e1e2"), drift[..., 1], {"long_name": "SAL drift of e2 -> e1"}),
-            "offset_e2e1": ((), off_21, {"long_name": "W_eff - W_EE of e1 -> e2"}),
-            "offset_e1e2": ((), off_12, {"long_name": "W_eff - W_EE of e2 -> e1"}),
-        },
-        coords={"w_e2e1": ("w_e2e1", w, raw), "w_e1e2": ("w_e1e2", w, raw)},
-        attrs=provenance("sampling.ei_phase_plane", {**p, "interneuron_parameters": q}, seed),
-    )
-
-
-def rate_comparison(p: dict, seed: int) -> xr.Dataset:
-    """Fig 10b: e2's rate × τ_ref with only e1's pathways onto e2 (direct + via i1) against a direct
-    connection with the effective weight W_eff(w)."""
-    q = ei_parameters(p["param_seed"])
-    off_21, _ = effective_offsets(q)
-    w = np.round(np.arange(p["w_min"], p["w_max"] + 0.5 * p["w_step"], p["w_step"]), 12)
-    streams = substreams(seed, 2 * w.size)
-    rates = np.empty((2, w.size))
-    for k, w21 in enumerate(w):
-        for s, (pathway, weight) in enumerate((("e1_to_e2", w21), ("direct", w21 + off_21))):
-            W, b = ei_network(weight, 0.0, q, pathway)
-            out = _free_run(W, b, p["n_steps"], streams[2 * k + s], p["tau_ref"])
-            rates[s, k] = out["counts"][E2] * p["tau_ref"] / p["n_steps"]
-    return xr.Dataset(
-        {"rate_e2": (("system", "w"), rates, {"long_name": "e2 spikes per tau_ref"}),
-         "w_effective": ("w", w + off_21, {"long_name": "effective weight e1 -> e2"})},
-        coords={"system": ["e_i_system", "direct"], "w": ("w", w, {"long_name": "raw weight e1 -> e2"})},
-        attrs=provenance("sampling.ei_rates", {**p, "interneuron_parameters": q}, seed),
-    )

@@ -1,50 +1,66 @@
-"""The sampling experiments' parameters: one noise run per (protocol, scenario, condition, noise level, run
-index), the KP sweep's runs and the E-I system's panels (spec sampling §4-6)."""
+"""The sampling experiments as run functions (spec sampling §3-6): the noise runs and the KP sweep's runs
+(``learning.run``, the training loop) and the two panels of the E-I system (fig 10), as params ->
+xarray.Dataset. Their parameters are built and checked in ``params``."""
 
 from __future__ import annotations
 
-from .paper import paper_params
+import numpy as np
+import xarray as xr
 
-RATES = ("lr_w", "lr_b", "lr_sal", "lr_kp")
+from ..progress import Progress
+from ..rng import substreams
+from ..store import provenance
+from .eisystem import E2, _free_run, effective_offsets, ei_network, ei_parameters, sal_drift
+from .learning import run
+from .params import EiGrid
 
-
-def run_params(config: dict, experiment: str, **labels) -> dict:
-    """Parameters of one run from the ``sampling`` config block.
-
-    noise_run (labels protocol, scenario, condition, level, run[, kp_rate]): the official parameters of
-    that run at the noise ``level``, with the protocol block's ``overrides`` (e.g. shorter phases for
-    the quick study), every learning rate multiplied by ``rate_scale`` and, for the KP sweep, the decay
-    rate ``kp_rate``. ei_phase_plane / ei_rates: the ``dales_law`` block's settings of that panel.
-    """
-    if experiment in ("ei_phase_plane", "ei_rates"):
-        d = config["dales_law"]
-        return {"param_seed": d["param_seed"], "tau_ref": d["tau_ref"],
-                **d["phase_plane" if experiment == "ei_phase_plane" else "rates"]}
-    if experiment != "noise_run":
-        raise ValueError(f"unknown sampling experiment {experiment!r}; known: noise_run, ei_phase_plane, ei_rates")
-    return _noise_run_params(config, **labels)
+__all__ = ["run", "ei_phase_plane", "ei_rates"]
 
 
-def _noise_run_params(config, *, protocol, scenario, condition, level, run, kp_rate=None):
-    block = config["protocols"][protocol]
-    name = scenario if condition == "none" else f"{scenario}_{condition}"
-    p = paper_params(name, protocol, int(run), noise=float(level))
-    p.update(block["overrides"] or {})
-    p.update(block["scenarios"][scenario].get("overrides") or {})
-    for key in RATES:
-        p[key] = p[key] * block["rate_scale"]
-    if kp_rate is not None:
-        p["lr_kp"] = float(kp_rate) * block["rate_scale"]
-    return p
+def ei_phase_plane(p: dict, seed: int) -> xr.Dataset:
+    """Fig 10a: SAL drift over a grid of raw excitatory weights, with the effective-weight offsets."""
+    EiGrid.check(p)
+    q = ei_parameters(p["param_seed"])
+    w = np.round(np.arange(p["w_min"], p["w_max"] + 0.5 * p["w_step"], p["w_step"]), 12)
+    streams = substreams(seed, w.size**2)
+    drift = np.empty((w.size, w.size, 2))
+    progress = Progress(w.size**2, "E-I phase plane")
+    for a, w21 in enumerate(w):
+        for c, w12 in enumerate(w):
+            W, b = ei_network(w21, w12, q)
+            drift[a, c] = sal_drift(W, b, p["n_steps"], streams[a * w.size + c], p["tau_ref"])
+            progress.update()
+    off_21, off_12 = effective_offsets(q)
+    raw = {"long_name": "raw excitatory weight"}
+    return xr.Dataset(
+        {
+            "dw_e2e1": (("w_e2e1", "w_e1e2"), drift[..., 0], {"long_name": "SAL drift of e1 -> e2"}),
+            "dw_e1e2": (("w_e2e1", "w_e1e2"), drift[..., 1], {"long_name": "SAL drift of e2 -> e1"}),
+            "offset_e2e1": ((), off_21, {"long_name": "W_eff - W_EE of e1 -> e2"}),
+            "offset_e1e2": ((), off_12, {"long_name": "W_eff - W_EE of e2 -> e1"}),
+        },
+        coords={"w_e2e1": ("w_e2e1", w, raw), "w_e1e2": ("w_e1e2", w, raw)},
+        attrs=provenance("sampling.ei_phase_plane", {**p, "interneuron_parameters": q}, seed),
+    )
 
 
-def sweep_labels(block: dict, scenario: str) -> list:
-    """[condition, level, run] of every run of one noise sweep of a protocol block."""
-    sc = block["scenarios"][scenario]
-    return [[c, lvl, r] for c in sc["conditions"] for lvl in sc["levels"] for r in block["runs"]]
-
-
-def kp_labels(block: dict, scenario: str) -> list:
-    """[level, kp_rate, run] of every run of one KP decay-rate sweep of a protocol block."""
-    kp = block["kp_sweep"]
-    return [[lvl, rate, r] for lvl in kp["levels"] for rate in kp["rates"][scenario] for r in kp["runs"]]
+def ei_rates(p: dict, seed: int) -> xr.Dataset:
+    """Fig 10b: e2's rate × τ_ref with only e1's pathways onto e2 (direct + via i1) against a direct
+    connection with the effective weight W_eff(w)."""
+    EiGrid.check(p)
+    q = ei_parameters(p["param_seed"])
+    off_21, _ = effective_offsets(q)
+    w = np.round(np.arange(p["w_min"], p["w_max"] + 0.5 * p["w_step"], p["w_step"]), 12)
+    streams = substreams(seed, 2 * w.size)
+    rates = np.empty((2, w.size))
+    for k, w21 in enumerate(w):
+        for s, (pathway, weight) in enumerate((("e1_to_e2", w21), ("direct", w21 + off_21))):
+            W, b = ei_network(weight, 0.0, q, pathway)
+            out = _free_run(W, b, p["n_steps"], streams[2 * k + s], p["tau_ref"])
+            rates[s, k] = out["counts"][E2] * p["tau_ref"] / p["n_steps"]
+    return xr.Dataset(
+        {"rate_e2": (("system", "w"), rates, {"long_name": "e2 spikes per tau_ref"}),
+         "w_effective": ("w", w + off_21, {"long_name": "effective weight e1 -> e2"})},
+        coords={"system": ["e_i_system", "direct"], "w": ("w", w, {"long_name": "raw weight e1 -> e2"})},
+        attrs=provenance("sampling.ei_rates", {**p, "interneuron_parameters": q}, seed),
+    )

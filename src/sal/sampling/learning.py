@@ -16,23 +16,8 @@ from ..rng import generator
 from ..store import provenance, spike_raster
 from ..metrics import asymmetry, kl_divergence
 from .network import all_states, boltzmann, initial_network, make_target
+from .params import PROTOCOLS, NoiseRun  # noqa: F401 (PROTOCOLS: the name of earlier versions)
 from .sampler import sleep_phase
-
-PROTOCOLS = ("A", "B")
-
-
-def check_params(p: dict) -> None:
-    """Raise ValueError naming the parameter if a run's parameters are outside the model."""
-    if p["protocol"] not in PROTOCOLS:
-        raise ValueError(f"protocol must be one of {PROTOCOLS}, got {p['protocol']!r}")
-    if p["protocol"] == "A" and p["lr_kp"] != 0:
-        raise ValueError("lr_kp (Kolen-Pollack decay) exists only in protocol B")
-    for key in ("epochs", "val_step", "val_factor", "dur", "tau_ref", "dim"):
-        if int(p[key]) != p[key] or p[key] < 1:
-            raise ValueError(f"{key} must be a positive integer, got {p[key]!r}")
-    if not 0 <= p["lr_kp"] < 1:
-        raise ValueError(f"lr_kp must be in [0, 1), got {p['lr_kp']!r}")
-
 
 def run(params: dict) -> xr.Dataset:
     """Train the sampling network; return D_KL, asymmetry, W, b and q at every validation point.
@@ -41,8 +26,7 @@ def run(params: dict) -> xr.Dataset:
     asymmetry are recorded after it. A spike raster of the first ``record_steps`` steps of the first
     and of the last validation phase is kept.
     """
-    p = dict(params)
-    check_params(p)
+    p = NoiseRun.check(params)
     dim, tau = int(p["dim"]), int(p["tau_ref"])
     w_star, b_star, p_star = make_target(p["seed_distr"], dim, p["alpha"], p["beta"])
     _, m_star, c_star = boltzmann(w_star, b_star)

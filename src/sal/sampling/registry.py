@@ -4,9 +4,8 @@ Kolen-Pollack decay-rate sweep (fig S2) and Dale's law in the E-I system (fig 10
 from ..contract import Experiment, Family, Headline, Summary, figures
 from ..plotting.sampling import FIGURES
 from . import summaries
-from .eisystem import phase_plane, rate_comparison
-from .experiments import kp_labels, run_params, sweep_labels
-from .learning import check_params, run
+from .experiments import ei_phase_plane, ei_rates, run
+from .params import EiGrid, NoiseRun, kp_labels, run_params, sweep_labels
 
 RUN_CONSTRAINTS = {"protocol": "A|B", "scenario": "syn_noise|plast_noise", "condition": "none|sal|kp",
                    "level": r"[0-9.]+", "run": r"\d+", "kp_rate": r"[0-9.e+-]+"}
@@ -38,7 +37,7 @@ def _products(block):
 
 def _ei(name, function):
     return Experiment(name, function, f"dales_law/{name}/seed~{{seed}}.nc", lambda block, seed: run_params(block, name),
-                      seeded=True, resources={"mem_mb": 1000, "runtime": 60}, group="exact")
+                      seeded=True, check=EiGrid.check, resources={"mem_mb": 1000, "runtime": 60}, group="exact")
 
 
 FAMILY = Family(
@@ -46,13 +45,13 @@ FAMILY = Family(
     title="Spiking sampling networks",
     experiments=(
         Experiment("noise_run", run, "{protocol}/{scenario}/{condition}/noise~{level}/run~{run}.nc",
-                   lambda block, **wc: run_params(block, "noise_run", **wc), check=check_params,
+                   lambda block, **wc: run_params(block, "noise_run", **wc), check=NoiseRun.check,
                    constraints=RUN_CONSTRAINTS, resources={"mem_mb": 500, "runtime": 240}),
         Experiment("kp_run", run, "{protocol}/{scenario}/kp_sweep/noise~{level}/rate~{kp_rate}/run~{run}.nc",
-                   lambda block, **wc: run_params(block, "noise_run", condition="kp", **wc), check=check_params,
+                   lambda block, **wc: run_params(block, "noise_run", condition="kp", **wc), check=NoiseRun.check,
                    constraints=RUN_CONSTRAINTS, resources={"mem_mb": 500, "runtime": 240}),
-        _ei("ei_phase_plane", phase_plane),
-        _ei("ei_rates", rate_comparison),
+        _ei("ei_phase_plane", ei_phase_plane),
+        _ei("ei_rates", ei_rates),
     ),
     summaries=(
         Summary("noise_sweep", summaries.noise_sweep_summary, "noise_run", "{protocol}/{scenario}/summary.nc",
