@@ -27,16 +27,44 @@ ENV = "../../environment.yml"  # the one software environment of every rule (mir
 
 # A bad config fails here, before any job starts, naming the key, the value and the rule.
 sal.config.validate(config, RULES_DIR.parent / "schemas" / "config.schema.yaml")
-for _family in FAMILIES:
-    _family.check_runs(config[_family.name])
 
-FIGURE_JOBS = {job.stem: job for f in FAMILIES for job in f.figure_jobs(config[f.name])}
+# With `archive:` (config/archive.yaml) figures and headline tables are drawn from the archived summaries
+# of a paper-scale study, and only those whose inputs are all archived: no simulation runs.
+ARCHIVE = config.get("archive")
+if ARCHIVE:
+    ARCHIVE = (
+        RULES_DIR.parents[1] / ARCHIVE
+    )  # relative to the checkout (absolute paths stay)
+    ARCHIVED = set(archive.read_manifest(ARCHIVE))
+
+
+def available(files):
+    """``files`` ({name: path}) as this study reads them (from the archive in archive mode), or None."""
+    if not ARCHIVE:
+        return files
+    if not set(files.values()) <= ARCHIVED:
+        return None
+    return {name: str(ARCHIVE / path) for name, path in files.items()}
+
+
+if not ARCHIVE:
+    for _family in FAMILIES:
+        _family.check_runs(config[_family.name])
+
+FIGURE_JOBS = {}
+for _family in FAMILIES:
+    for _job in _family.figure_jobs(config[_family.name]):
+        if available(_job.inputs) is not None:
+            FIGURE_JOBS[_job.stem] = dataclasses.replace(
+                _job, inputs=available(_job.inputs)
+            )
 HEADLINE_INPUTS = {}  # table -> {family__product: file}
 for _family in FAMILIES:
     for _h in _family.headline:
-        for _name, _file in _family.headline_inputs(
-            config[_family.name], _h.table
-        ).items():
+        _files = (
+            available(_family.headline_inputs(config[_family.name], _h.table)) or {}
+        )
+        for _name, _file in _files.items():
             HEADLINE_INPUTS.setdefault(_h.table, {})[f"{_family.name}__{_name}"] = _file
 
 TARGETS = {}  # short target name (fig2c, fig2, principle, ...) -> files
