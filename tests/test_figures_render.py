@@ -184,3 +184,18 @@ def refresh(results: Path) -> None:
 
 if __name__ == "__main__":
     refresh(Path(sys.argv[1]))
+
+
+def test_fig_s2_draws_a_panel_whose_dkl_values_are_all_infinite(tmp_path):
+    """A short KP run can leave target states unsampled everywhere (D_KL = inf): the log axis then has
+    nothing finite to show, and the figure must still be drawn, with the note, not crash."""
+    job = JOBS["figS2_kolen_pollack"]
+    inputs = {name: str(_stored(path)) for name, path in job.inputs.items()}
+    kp = store.read(inputs["kp_syn_noise"])
+    kp["dkl"][...] = np.inf
+    store.write(kp, tmp_path / "kp.nc")
+    inputs["kp_syn_noise"] = str(tmp_path / "kp.nc")
+    fig, paths = _render(job.figure.function, inputs, tmp_path / "figS2")
+    _check_files(paths)
+    assert text_problems(fig) == []
+    assert any("left out" in t.get_text() for t in fig.findobj(plt.Text))

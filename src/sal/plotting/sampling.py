@@ -154,6 +154,8 @@ def fig_kp(kp_syn_noise, kp_plast_noise, syn_noise, plast_noise):
             ax[0, c].set_title(NOISE_LABEL.get(scenario, scenario), loc="left")
             ax[1, c].set_xlabel("KP decay rate λ per cycle\n(config value, × rate_scale)")
             for r in range(2):
+                if not np.all(np.isfinite(ax[r, c].dataLim.intervaly)):  # nothing finite to draw (see the note)
+                    ax[r, c].set_ylim(1e-4, 1)
                 _log(ax[r, c], "x")
                 _log(ax[r, c])
         ax[0, 0].set_ylabel("final asymmetry")
