@@ -191,10 +191,11 @@ def test_fig_s2_draws_a_panel_whose_dkl_values_are_all_infinite(tmp_path):
     nothing finite to show, and the figure must still be drawn, with the note, not crash."""
     job = JOBS["figS2_kolen_pollack"]
     inputs = {name: str(_stored(path)) for name, path in job.inputs.items()}
-    kp = store.read(inputs["kp_syn_noise"])
-    kp["dkl"][...] = np.inf
-    store.write(kp, tmp_path / "kp.nc")
-    inputs["kp_syn_noise"] = str(tmp_path / "kp.nc")
+    for name in ("kp_syn_noise", "syn_noise"):  # KP and the SAL reference band: nothing finite
+        ds = store.read(inputs[name])
+        ds["dkl"][...] = np.inf
+        store.write(ds, tmp_path / f"{name}.nc")
+        inputs[name] = str(tmp_path / f"{name}.nc")
     fig, paths = _render(job.figure.function, inputs, tmp_path / "figS2")
     _check_files(paths)
     assert text_problems(fig) == []
