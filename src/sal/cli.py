@@ -55,6 +55,21 @@ def _compare(args) -> None:
         print(compare(args.archived, args.yours).to_string(index=False))
 
 
+def _export(args) -> None:
+    from . import export
+
+    if args.format == "nwb":
+        out = export.to_nwb(args.file, args.output)
+        errors = export.inspect_nwb(out) if args.inspect else []
+        for message in errors:
+            print(f"nwbinspector {message.importance.name}: {message.message}", file=sys.stderr)
+        if errors:
+            raise ValueError(f"{out}: nwbinspector reports {len(errors)} error(s)")
+    else:
+        out = export.write_neo(args.file, args.output)
+    print(out)
+
+
 def _experiments_help() -> str:
     lines = ["experiments (family experiment: the -w wildcards naming one run; seed from --seed):"]
     for family in FAMILIES:
@@ -89,6 +104,13 @@ def main(argv=None) -> int:
     comp.add_argument("archived", help="e.g. archive/paper/results/tables/headline_numbers.csv")
     comp.add_argument("yours", help="e.g. results/tables/headline_numbers.csv of your paper-scale run")
     comp.set_defaults(func=_compare)
+    exp = sub.add_parser("export", help="export the spikes of a result file to NWB or Neo (needs sal[nwb])")
+    exp.add_argument("format", choices=["nwb", "neo"])
+    exp.add_argument("file", help="result file (.nc) with spikes")
+    exp.add_argument("-o", "--output", required=True,
+                     help="file to write (nwb: .nwb; neo: .nix with NixIO, any other suffix with PickleIO)")
+    exp.add_argument("--inspect", action="store_true", help="nwb: fail if nwbinspector reports errors")
+    exp.set_defaults(func=_export)
     args = parser.parse_args(argv)
     try:
         args.func(args)
@@ -96,7 +118,7 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # e.g. `sal provenance FILE | head`: the reader has gone, not an error
         sys.stdout = None
         return 0
-    except (ConfigError, store.ResultFileError, ValueError, OSError) as err:
+    except (ConfigError, store.ResultFileError, ValueError, OSError, ImportError) as err:
         print(f"sal: error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -17,7 +17,11 @@ import xarray as xr
 
 from ..progress import Progress
 from ..rng import generator
-from ..store import provenance, spike_raster
+from ..store import provenance, spike_raster, time_base
+
+#: milliseconds represented by tau_ref. The microcircuit spec gives times in steps only (tau_ref = 10
+#: steps); we assume tau_ref = 10 ms as in fig 2d (spec principle §6), i.e. 1 ms per step
+MS_PER_TAU_REF = 10.0
 from ..metrics import feedback_angle
 from .model import SYMMETRIZATION, TRAINING, VALIDATION, Microcircuit
 from .params import Run, backward_names, forward_names, patterns, teacher_weights
@@ -212,4 +216,7 @@ def run(params: dict) -> xr.Dataset:
         "symmetrization": ("pattern", pattern_phase == SYMMETRIZATION, {"long_name": "symmetrization pattern"}),
         "validation": ("pattern", validation, {"long_name": "validation pattern"}),
     }
-    return xr.Dataset(data, coords=coords, attrs=provenance("microcircuit.run", p, p["weights_init_seed"]))
+    attrs = {**provenance("microcircuit.run", p, p["weights_init_seed"]),
+             **time_base(MS_PER_TAU_REF / p["tau_ref"], "assumption: tau_ref = 10 ms as in fig 2d (spec principle §6); "
+                         "the microcircuit spec gives steps only")}
+    return xr.Dataset(data, coords=coords, attrs=attrs)
