@@ -44,6 +44,7 @@ class Experiment:
     resources: dict = field(default_factory=lambda: {"mem_mb": 1000, "runtime": 60})
     group: str | None = "runs"  # SLURM group suffix (None: every job submitted alone)
     dataset: Callable | None = None  # wildcards -> name of a dataset the run reads (retrieved first)
+    kind: str | None = None  # the ``sal_kind`` of its files (None: "<family>.<name>")
 
     def run(self, params: dict, *, seed: int | None = None, checkpoint=None):
         """Run it: the one signature of every experiment of every family."""
@@ -90,6 +91,7 @@ class Summary:
     output: str
     runs: Callable
     options: Callable = lambda block, **wildcards: {}
+    kind: str | None = None  # the ``sal_kind`` of its file (None: "<family>.<name>_summary")
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ class FigureJob:
     family: str
     figure: Figure
     inputs: dict
+    kinds: dict = field(default_factory=dict)  # input name -> the sal_kind its file must hold
 
     @property
     def files(self) -> list[str]:
@@ -184,6 +187,39 @@ class Family:
     def summary_file(self, summary: str, **wildcards) -> str:
         return self.path(self.summary(summary).output, **wildcards)
 
+    def experiment_kind(self, name: str) -> str:
+        """The ``sal_kind`` of the files of experiment ``name``."""
+        return self.experiment(name).kind or f"{self.name}.{name}"
+
+    def summary_kind(self, name: str) -> str:
+        """The ``sal_kind`` of the file of summary ``name``."""
+        return self.summary(name).kind or f"{self.name}.{name}_summary"
+
+    def product_kind(self, path: str) -> str | None:
+        """The ``sal_kind`` of a file of this family (a summary's or a run's), None if no output matches."""
+        for s in self.summaries:
+            if _match_all(self.output_pattern(s.output), [path]):
+                return self.summary_kind(s.name)
+        for e in self.experiments:
+            if _match_all(self.output_pattern(e.output), [path]):
+                return self.experiment_kind(e.name)
+        return None
+
+    def summary_expected(self, summary: str, block: dict, **wildcards) -> list[dict]:
+        """What each run file a summary stacks must hold (in the order of ``summary_inputs``): its kind, the
+        wildcards naming it, its parameters and (for a seeded experiment) its seed."""
+        s = self.summary(summary)
+        exp = self.experiment(s.experiment)
+        kind = self.experiment_kind(exp.name)
+        out = []
+        for _, wc in s.runs(block, **wildcards):
+            expected = {"kind": kind, "labels": {k: str(v) for k, v in wc.items()},
+                        "parameters": exp.parameters(block, **wc)}
+            if exp.seeded and "seed" in wc:
+                expected["seed"] = int(wc["seed"])
+            out.append(expected)
+        return out
+
     def summary_inputs(self, summary: str, block: dict, **wildcards) -> tuple[list, list[str]]:
         """(labels, run files) of the runs a summary stacks."""
         s = self.summary(summary)
@@ -196,7 +232,10 @@ class Family:
         for suffix, products in self.products(block).items():
             for fig in self.figures:
                 if set(fig.inputs) <= set(products):
-                    jobs.append(FigureJob(fig.stem + suffix, self.name, fig, {n: products[n] for n in fig.inputs}))
+                    inputs = {n: products[n] for n in fig.inputs}
+                    kinds = {n: self.product_kind(path) for n, path in inputs.items()}
+                    jobs.append(FigureJob(fig.stem + suffix, self.name, fig, inputs,
+                                          {n: k for n, k in kinds.items() if k is not None}))
         return jobs
 
     def headline_inputs(self, block: dict, table: str) -> dict:

@@ -2,6 +2,7 @@
 # Every list of runs, figures and targets comes from the families' contracts (sal.registry).
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -20,7 +21,7 @@ if (SRC / "sal").is_dir():
 import dataclasses
 
 import sal.config
-from sal import archive, headline, pipeline
+from sal import archive, headline, pipeline, provenance
 from sal.registry import FAMILIES
 
 ENV = "../../environment.yml"  # the one software environment of every rule (mirrors pyproject.toml)
@@ -135,3 +136,30 @@ def caption(wc):
     return (
         RULES_DIR.parent / "report" / f"{FIGURE_JOBS[wc.stem].figure.stem}.rst"
     ).read_text()
+
+
+def figure_label(wc):
+    """The report's label of a figure: its caption's bold title ("Fig 2c — ..."), else its stem."""
+    title = re.match(r"\*\*(.+?)\.?\*\*", caption(wc), re.S)
+    return {"Figure": " ".join(title.group(1).split()) if title else wc.stem}
+
+
+def table_label(wc):
+    return {"Table": wc.table.replace("_", " ").capitalize()}
+
+
+def report_provenance(configfiles):
+    """The commit, the config files (relative to the checkout) and the mode, for report/workflow.rst."""
+    root = RULES_DIR.parents[1]
+
+    def shown(path):
+        path = Path(path).resolve()
+        return str(path.relative_to(root) if path.is_relative_to(root) else path)
+
+    return {
+        "commit": provenance.git_commit() or "unknown (not a git checkout)",
+        "configfiles": sorted(  # the default study first, then the overlays in their order
+            map(shown, configfiles), key=lambda f: f != "config/config.yaml"
+        ),
+        "archive": shown(ARCHIVE) if ARCHIVE else "",
+    }

@@ -57,6 +57,9 @@ for _family in FAMILIES:
                 family=_family.name,
                 summary=_summary.name,
                 labels=lambda wc, f=_family, s=_summary: summary_runs(f, s)(wc)[0],
+                expected=lambda wc, f=_family, s=_summary: f.summary_expected(
+                    s.name, config[f.name], **wc
+                ),
                 options=lambda wc, f=_family, s=_summary: s.options(
                     config[f.name], **wc
                 ),
@@ -74,6 +77,7 @@ for _family in FAMILIES:
                 "results/figures/{stem}.pdf",
                 caption="../report/figure.rst",
                 category=_family.title,
+                labels=figure_label,
             ),
             png="results/figures/{stem}.png",
             csv="results/tables/{stem}.csv",
@@ -88,6 +92,7 @@ for _family in FAMILIES:
         params:
             family=_family.name,
             figure=lambda wc: FIGURE_JOBS[wc.stem].figure.stem,
+            kinds=lambda wc: FIGURE_JOBS[wc.stem].kinds,
             caption=caption,
             code=lambda wc: pipeline.figure_code(FIGURE_JOBS[wc.stem].figure.function),
         script:

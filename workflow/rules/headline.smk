@@ -11,6 +11,7 @@ rule headline:
             "results/tables/{table}.csv",
             caption="../report/headline_numbers.rst",
             category="Headline numbers",
+            labels=table_label,
         ),
     log:
         "logs/{table}.log",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import checks
 from ..metrics import angle
 from .layers import BatchNorm, Conv2d, Flatten, Linear, MaxPool2, ReLU
 
@@ -73,6 +74,19 @@ class CNN:
                  n_classes=10, weight_decay=0.0, dtype=np.float32):
         if method not in METHODS:
             raise ValueError(f"unknown feedback method {method!r}; known: {sorted(METHODS)}")
+        if not isinstance(rng, np.random.Generator):
+            raise ValueError(f"rng must be a numpy Generator, got {rng!r}")
+        if len(tuple(input_shape)) != 3:
+            raise ValueError(f"input_shape must be (height, width, channels), got {input_shape!r}")
+        for k, n in enumerate(input_shape):
+            checks.integer(f"input_shape[{k}]", n, ge=1)
+        for name, values in (("channels", channels), ("hidden", hidden)):
+            for k, n in enumerate(values):
+                checks.integer(f"{name}[{k}]", n, ge=1)
+        checks.integer("kernel", kernel, ge=1)
+        checks.integer("padding", padding, ge=0)
+        checks.integer("n_classes", n_classes, ge=2)
+        checks.number("weight_decay", weight_decay, ge=0)
         fc_feedback, conv_feedback, learn_feedback = METHODS[method]
         self.method = method
         h, w, c = input_shape

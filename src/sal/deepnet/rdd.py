@@ -26,6 +26,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .. import checks
+
 DT = 1e-3  # s
 G_L = 0.1 / DT
 G_D = 0.6 / DT
@@ -202,6 +204,9 @@ class RDDPhase:
             raise ValueError(f"sizes must list at least two positive layer sizes, got {sizes}")
         if not isinstance(rng, np.random.Generator):
             raise TypeError("rng must be a numpy.random.Generator")
+        checks.number("epoch_seconds", epoch_seconds, gt=0)
+        if update_seconds is not None:  # None: no updates
+            checks.number("update_seconds", update_seconds, gt=0)
         self.sizes = np.array(sizes, dtype=np.int64)
         self.rng = rng
         self.epoch_steps = int(round(epoch_seconds / DT))
@@ -312,8 +317,10 @@ def two_population(W, B, *, seconds, rng, update_seconds=10.0, record_seconds=1.
     W (n_out, n_in) is fixed; B (same shape) starts at the given matrix. Returns (times, B_t) with
     B_t[k] = B after k · record_seconds (k = 0 .. seconds / record_seconds).
     """
-    W = np.asarray(W, dtype=np.float64)
-    B = np.array(B, dtype=np.float64)
+    W = checks.array("W", W, ndim=2)
+    B = np.array(checks.array("B", B, shape=W.shape))
+    checks.number("seconds", seconds, gt=0)
+    checks.number("record_seconds", record_seconds, gt=0)
     phase = RDDPhase([W.shape[1], W.shape[0]], rng=rng, update_seconds=update_seconds)
     n_rec = int(round(seconds / record_seconds))
     out = np.empty((n_rec + 1,) + B.shape)

@@ -23,6 +23,7 @@ import math
 import numpy as np
 from numba import njit
 
+from .. import checks
 from ..metrics import angle
 
 NEVER = -(2**40)
@@ -186,6 +187,8 @@ class SALPhase:
                             ("tau_ref", tau_ref), ("trace_len", trace_len)):
             if int(value) != value or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        checks.number("eta", eta, gt=0)
+        checks.number("tau_trace", tau_trace, gt=0)
         self.sizes = np.array(sizes, dtype=np.int64)
         self.batch, self.eta = int(batch), float(eta)
         self.block_steps, self.blocks_per_epoch = int(block_steps), int(blocks_per_epoch)

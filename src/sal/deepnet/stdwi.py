@@ -20,6 +20,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .. import checks
+
 DT = 0.25  # ms
 TAU_MEM = 20.0
 TAU_PSP_SLOW, TAU_PSP_FAST = 10.0, 3.0
@@ -104,7 +106,7 @@ class STDWI:
     def __init__(self, n_in, n_out, *, rng):
         if not isinstance(rng, np.random.Generator):
             raise TypeError("rng must be a numpy.random.Generator")
-        self.n_in, self.n_out = int(n_in), int(n_out)
+        self.n_in, self.n_out = checks.integer("n_in", n_in, ge=1), checks.integer("n_out", n_out, ge=1)
         self.rng = rng
         self.active = np.zeros(self.n_in, dtype=np.bool_)
         self.order = np.arange(self.n_in)

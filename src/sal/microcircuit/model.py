@@ -41,6 +41,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .. import checks
 from .params import Run, backward_names, forward_names, matrix
 
 NEVER = -(2**40)  # last spike of a neuron that has not fired yet
@@ -314,6 +315,12 @@ class Microcircuit:
 
     def __init__(self, params: dict, weights: dict, rng: np.random.Generator, feedback: str | None = None):
         self.p = params = Run.check(params)
+        if not isinstance(weights, dict):
+            raise ValueError(f"weights must be a dict of weight matrices, got {type(weights).__name__}")
+        if not isinstance(rng, np.random.Generator):
+            raise ValueError(f"rng must be a numpy Generator, got {rng!r}")
+        if feedback is not None and feedback not in FEEDBACK:
+            raise ValueError(f"feedback must be one of {sorted(FEEDBACK)} or None, got {feedback!r}")
         self.layout = lay = Layout(params["dims"])
         self.dims = lay.dims
         self.feedback = FEEDBACK[params["condition"] if feedback is None else feedback]
@@ -359,14 +366,26 @@ class Microcircuit:
         lay = self.layout
         n0, n_out = lay.dims[0], lay.dims[-1]
         # writable C-contiguous copies: one compiled specialisation for every caller
-        x = np.array(x, dtype=np.float64).reshape(-1, n0)
+        x = checks.array("x", x)
+        if x.ndim not in (1, 2) or x.shape[-1] != n0:
+            raise ValueError(f"x must have shape (P, {n0}) or ({n0},) (dims {list(lay.dims)}), got {x.shape}")
+        x = np.array(x.reshape(-1, n0))
         n_pat = x.shape[0]
-        y = np.array(np.broadcast_to(np.asarray(y, dtype=np.float64), (n_pat, n_out)))
-        nudged = np.array(np.broadcast_to(np.asarray(nudged, dtype=np.bool_), (n_pat,)))
-        phase = np.array(np.broadcast_to(np.asarray(phase, dtype=np.int64), (n_pat,)))
-        raster = np.array(np.broadcast_to(np.asarray(False if raster is None else raster, dtype=np.bool_), (n_pat,)))
+
+        def per_pattern(name, value, dtype, shape):
+            try:
+                return np.array(np.broadcast_to(np.asarray(value, dtype=dtype), shape))
+            except ValueError:
+                raise ValueError(f"{name} must broadcast to shape {shape}, got shape {np.shape(value)}") from None
+
+        y = per_pattern("y", checks.array("y", y), np.float64, (n_pat, n_out))
+        nudged = per_pattern("nudged", nudged, np.bool_, (n_pat,))
+        phase = per_pattern("phase", phase, np.int64, (n_pat,))
+        if not np.all((phase >= 0) & (phase <= 2)):
+            raise ValueError(f"phase must be TRAINING, SYMMETRIZATION or VALIDATION (0, 1, 2), got {np.unique(phase)}")
+        raster = per_pattern("raster", False if raster is None else raster, np.bool_, (n_pat,))
         lag = int(self.p["learning_lag"])
-        steps = int(steps)
+        steps = checks.integer("steps", steps, ge=1)
         if not 0 <= lag < steps:
             raise ValueError(f"learning_lag = {lag} must be < steps per pattern = {steps}")
         n_neurons = lay.n_neurons

@@ -24,11 +24,12 @@ FAMILY = Family(
     experiments=(
         Experiment("run", run, "teacher_student/{condition}/run~{run}.nc",
                    lambda block, **wc: run_params(block, "run", **wc), check=Run.check,
-                   constraints={"condition": "sal|bp|fa", "run": r"\d+"}, resources={"mem_mb": 1000, "runtime": 60}),
+                   constraints={"condition": "sal|bp|fa", "run": r"\d+"}, resources={"mem_mb": 1000, "runtime": 60},
+                   kind="microcircuit.run"),
         Experiment("scaling_run", run, "scaling/{width}/{condition}/run~{run}.nc",
                    lambda block, **wc: run_params(block, "scaling_run", **wc), check=Run.check,
                    constraints={"condition": "sal|bp|fa", "run": r"\d+", "width": r"\d+x\d+(?:x\d+)+"},
-                   resources={"mem_mb": 1000, "runtime": 120}, group="scaling_runs"),
+                   resources={"mem_mb": 1000, "runtime": 120}, group="scaling_runs", kind="microcircuit.run"),
     ),
     summaries=(
         Summary("teacher_student", summaries.teacher_student_summary, "run", "teacher_student/summary.nc", _runs),

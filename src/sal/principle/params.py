@@ -37,6 +37,17 @@ def _window(p):
         yield "window", p.window, f"> tau_ref = {p.tau_ref}"
 
 
+def _drive(key, value, w_ji, w_ij, b_i, b_j, *, psp, tau_ref, tau_syn, window):
+    """(key, value, reason) if the exact solve cannot resolve the chain (a saturated neuron, see
+    ``stdd.check_drive``): the schema bounds weights and biases one by one, this bounds their drive."""
+    from .stdd import check_drive
+
+    try:
+        check_drive(w_ji, w_ij, b_i, b_j, psp=psp, tau_ref=tau_ref, tau_syn=tau_syn, window=window)
+    except ValueError as err:
+        yield key, value, f"weights and biases that do not saturate a neuron ({err})"
+
+
 def _range(p, low, high):
     if getattr(p, low) >= getattr(p, high):
         yield high, getattr(p, high), f"> {low} = {getattr(p, low)}"
@@ -74,6 +85,14 @@ class StddExamples(Chain):
     label: ClassVar[str] = "principle stdd_examples"
     examples: dict[str, WeightPair] = key(min_length=1)
 
+    def relations(self):
+        yield from _window(self)
+        if self.window > self.tau_ref:
+            kw = dict(psp=self.psp, tau_ref=self.tau_ref, tau_syn=self.tau_syn, window=self.window)
+            for name, ex in self.examples.items():
+                yield from _drive(f"examples.{name}", ex, ex["w_ji"], ex["w_ij"], self.b_i, self.b_j, **kw)
+                yield from _drive(f"examples.{name}.w_sym", ex["w_sym"], ex["w_sym"], ex["w_sym"], self.b_i, self.b_j, **kw)
+
 
 @dataclass(frozen=True, kw_only=True)
 class PhasePlane(Chain):
@@ -87,6 +106,10 @@ class PhasePlane(Chain):
     def relations(self):
         yield from _window(self)
         yield from _range(self, "w_min", "w_max")
+        if self.window > self.tau_ref:  # the drive grows with each weight: the grid's corners bound it
+            kw = dict(psp=self.psp, tau_ref=self.tau_ref, tau_syn=self.tau_syn, window=self.window)
+            for w in (self.w_min, self.w_max):
+                yield from _drive("w_min" if w == self.w_min else "w_max", w, w, w, self.b_i, self.b_j, **kw)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -176,6 +199,12 @@ class Proof(Params):
 
     def relations(self):
         yield from _window(self)
+        if self.window > self.tau_ref:
+            kw = dict(psp=self.psp, tau_ref=self.tau_ref, tau_syn=self.tau_syn, window=self.window)
+            for name, ex in self.examples.items():
+                w_hi, w_lo = ex["w"] + ex["epsilon"], ex["w"] - ex["epsilon"]
+                yield from _drive(f"examples.{name}", ex, w_hi, w_hi, self.b_i, self.b_j, **kw)
+                yield from _drive(f"examples.{name}", ex, w_lo, w_lo, self.b_i, self.b_j, **kw)
 
 
 @dataclass(frozen=True, kw_only=True)

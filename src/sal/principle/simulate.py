@@ -16,10 +16,15 @@ import numpy as np
 import xarray as xr
 from numba import njit
 
+from .. import checks
 from ..kernels import PSP_SHAPES, _stdp_window, psp
 from ..progress import Progress
 from ..rng import generator
-from ..store import provenance, spike_raster
+from ..store import provenance, spike_raster, time_base
+
+#: milliseconds represented by tau_ref (spec principle §6, fig 2d: "tau_ref = 10 ms"; the config's
+#: ``weight_evolution.ms_per_tau_ref``, default 10): one step is MS_PER_TAU_REF / tau_ref ms
+MS_PER_TAU_REF = 10.0
 
 NEVER = -(2**40)  # "last spike" of a neuron that has not fired: every kernel has decayed by then
 
@@ -28,6 +33,8 @@ def psp_table(psp_shape: str, tau_ref: int, tau_syn: float) -> np.ndarray:
     """kappa(age) for ages 0 .. L-1, with L where the kernel has decayed (ages >= L contribute 0)."""
     if psp_shape not in PSP_SHAPES:
         raise ValueError(f"psp must be one of {PSP_SHAPES}, got {psp_shape!r}")
+    checks.integer("tau_ref", tau_ref, ge=2)
+    checks.number("tau_syn", tau_syn, gt=0)
     length = tau_ref if psp_shape == "rect" else int(np.ceil(40 * tau_syn)) + 1
     return psp(psp_shape, np.arange(length), tau_ref=tau_ref, tau_syn=tau_syn)
 
@@ -67,7 +74,13 @@ def simulate_spikes(w_ji, w_ij, b_i, b_j, n_steps, *, rng, psp_shape="rect", tau
     """Spike times (t_i, t_j) of one run of n_steps steps, drawn from the generator ``rng``."""
     if int(tau_ref) != tau_ref or tau_ref < 2:
         raise ValueError(f"tau_ref must be an integer >= 2, got {tau_ref!r}")
-    min_isi = int(tau_ref if min_isi is None else min_isi)
+    for name, value in (("w_ji", w_ji), ("w_ij", w_ij), ("b_i", b_i), ("b_j", b_j)):
+        checks.number(name, value)
+    checks.integer("n_steps", n_steps, ge=1)
+    checks.number("tau_syn", tau_syn, gt=0)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy Generator, got {rng!r}")
+    min_isi = int(tau_ref if min_isi is None else checks.integer("min_isi", min_isi))
     if min_isi < 1:
         raise ValueError(f"min_isi must be >= 1, got {min_isi}")
     kappa = psp_table(psp_shape, int(tau_ref), tau_syn)
@@ -103,6 +116,8 @@ def _lags_after_reference(ref, other, window, out):
 
 def lags_per_reference(t_i, t_j, window):
     """Spike-time differences t_j - t_i by the per-reference rule (matches the analytic STDD)."""
+    t_i, t_j = _spike_times(t_i, t_j)
+    checks.integer("window", window, ge=2)
     right = np.empty(t_i.size, dtype=np.int64)
     left = np.empty(t_j.size, dtype=np.int64)
     n_r = _lags_after_reference(t_i, t_j, window, right)
@@ -135,12 +150,25 @@ def _lags_nearest(t_i, t_j, out):
 
 def lags_nearest(t_i, t_j):
     """Spike-time differences t_j - t_i by the nearest-neighbour rule of the official analysis."""
+    t_i, t_j = _spike_times(t_i, t_j)
     out = np.empty(t_i.size + t_j.size, dtype=np.int64)
     return out[: _lags_nearest(t_i, t_j, out)]
 
 
+def _spike_times(t_i, t_j):
+    """Both spike trains as sorted 1-d int64 arrays (ValueError naming a bad one)."""
+    out = []
+    for name, t in (("t_i", t_i), ("t_j", t_j)):
+        t = checks.array(name, t, ndim=1)
+        if np.any(t != np.round(t)) or np.any(np.diff(t) < 0):
+            raise ValueError(f"{name} must be sorted integer spike times")
+        out.append(t.astype(np.int64))
+    return out
+
+
 def pair_lags(t_i, t_j, pairing, window):
     """Spike-time differences t_j - t_i under the named pairing rule."""
+    checks.choice("pairing", pairing, ("per_reference", "nearest"))
     if pairing == "per_reference":
         return lags_per_reference(t_i, t_j, window)
     if pairing == "nearest":
@@ -183,6 +211,8 @@ def stdd_histogram(lags, window):
 
     Also returns the per-bin standard errors (multinomial, per half) for statistical comparisons.
     """
+    checks.integer("window", window, ge=2)
+    lags = checks.array("lags", lags, ndim=1)
     edges = np.arange(-(window - 1), window + 1) - 0.5
     counts = np.histogram(lags, bins=edges)[0].astype(np.float64)
     counts[window - 1] = 0.0
@@ -236,12 +266,14 @@ def weight_evolution(params: dict, seed: int) -> xr.Dataset:
     offsets = np.cumsum([0] + [raster[e][0].size for e in sorted(raster)])
     ds = xr.Dataset(
         {
-            "w_ji": ("epoch", traj[:, 0], {"long_name": "weight i -> j (W_ji)"}),
-            "w_ij": ("epoch", traj[:, 1], {"long_name": "weight j -> i (W_ij)"}),
+            "w_ji": ("epoch", traj[:, 0], {"units": "1", "long_name": "weight i -> j (W_ji)"}),
+            "w_ij": ("epoch", traj[:, 1], {"units": "1", "long_name": "weight j -> i (W_ij)"}),
             **spike_raster(times, ids, offsets),
             "segment_epoch": ("segment", np.array(sorted(raster)), {"long_name": "epoch of raster segment"}),
         },
         coords={"epoch": ("epoch", np.arange(epochs + 1), {"long_name": "epochs completed"})},
-        attrs=provenance("principle.weight_evolution", p, seed),
+        attrs={**provenance("principle.weight_evolution", p, seed),
+               **time_base(MS_PER_TAU_REF / tau_ref, f"spec principle §6: tau_ref ({tau_ref} steps) = "
+                                                     f"{MS_PER_TAU_REF:g} ms")},
     )
     return ds

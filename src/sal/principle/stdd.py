@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 
 from ..kernels import PSP_SHAPES, psp, stdp_window
+from ..kernels import psp as psp_kernel
 
 FILL_MIDDLE = ("nan", "zero", "smooth")
 
@@ -236,6 +237,41 @@ def check_chain_parameters(psp_shape, tau_ref, window, fill_middle="nan"):
         raise ValueError(f"fill_middle must be one of {FILL_MIDDLE}, got {fill_middle!r}")
 
 
+SATURATION = 15.0  # largest drive u - ln(tau_ref) the solve resolves: a firing probability 1 - P >= ~3e-7
+
+
+def _finite_number(name, value):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+
+
+def check_drive(w_ji, w_ij, b_i, b_j, *, psp="rect", tau_ref, tau_syn, window):
+    """Raise ValueError naming the arguments if the chain is outside what its exact solve resolves: weights
+    and biases must be finite, ``tau_syn`` positive, and no neuron may be driven into saturation.
+
+    A neuron whose drive u = b + W kappa exceeds ln(tau_ref) + SATURATION fires with probability
+    1 - P < ~2e-9 whenever it can: the two neurons lock into a deterministic rhythm, the chain's stationary
+    distribution is (numerically) not unique and the boundary system is singular.
+    """
+    for name, value in (("w_ji", w_ji), ("w_ij", w_ij), ("b_i", b_i), ("b_j", b_j), ("tau_syn", tau_syn)):
+        _finite_number(name, value)
+    if tau_syn <= 0:
+        raise ValueError(f"tau_syn must be > 0, got {tau_syn!r}")
+    ages = np.minimum(np.arange(int(window)) + 1, int(window) - 1)
+    kappa = psp_kernel(psp, ages, tau_ref=tau_ref, tau_syn=tau_syn)
+    limit = np.log(tau_ref) + SATURATION
+    for neuron, b, w, wname, bname in (("i", b_i, w_ij, "w_ij", "b_i"), ("j", b_j, w_ji, "w_ji", "b_j")):
+        drive = float(np.max(b + w * kappa))
+        if drive > limit:
+            raise ValueError(
+                f"{bname} = {b!r} and {wname} = {w!r} saturate neuron {neuron}: its drive {bname} + {wname}·kappa "
+                f"reaches {drive:.3g} > ln(tau_ref) + {SATURATION:g} = {limit:.3g} (psp {psp!r}, tau_syn {tau_syn!r}); "
+                "it then fires whenever it can, the chain locks and its stationary distribution is not "
+                "resolvable: lower the weight or the bias")
+
+
 def stdd(
     w_ji: float,
     w_ij: float,
@@ -259,6 +295,7 @@ def stdd(
     check_chain_parameters(psp, tau_ref, window, fill_middle)
     tau_ref = int(tau_ref)
     window = int(window)
+    check_drive(w_ji, w_ij, b_i, b_j, psp=psp, tau_ref=tau_ref, tau_syn=tau_syn, window=window)
     PI, PJ = firing_probabilities(
         w_ji, w_ij, b_i, b_j, psp_shape=psp, tau_ref=tau_ref, tau_syn=tau_syn, window=window
     )
@@ -267,6 +304,10 @@ def stdd(
     # the left half is the right half of the chain with the roles of i and j exchanged: its firing
     # probabilities are (PJ, PI) and its stationary distribution is the transpose (one solve, not two)
     left = _half_from(np.ascontiguousarray(pi2d.T), PJ, PI, tau_ref, coincidence_restart)[::-1]
+    if not (np.all(np.isfinite(left)) and np.all(np.isfinite(right))) or min(left.min(), right.min()) < -1e-9:
+        raise ValueError(f"w_ji = {w_ji!r}, w_ij = {w_ij!r}, b_i = {b_i!r}, b_j = {b_j!r}: the chain's STDD is not "
+                         "numerically resolvable (a neuron practically never fires, or fires nearly always while "
+                         "its partner nearly never does): move the weights or biases towards 0")
     middle = {"nan": np.nan, "zero": 0.0, "smooth": 0.5 * (left[-1] + right[0])}[fill_middle]
     lags = np.arange(-(window - 1), window)
     return lags, np.concatenate([left, [middle], right])
@@ -277,7 +318,16 @@ def sal_update(lags, p, *, a_plus=-1.0, a_minus=1.0, tau_plus, tau_minus):
 
     K is the STDP window of ``sal.kernels.stdp_window``; the centre bin is ignored (K(0) = 0).
     """
+    for name, value in (("a_plus", a_plus), ("a_minus", a_minus), ("tau_plus", tau_plus), ("tau_minus", tau_minus)):
+        _finite_number(name, value)
+    for name, value in (("tau_plus", tau_plus), ("tau_minus", tau_minus)):
+        if value <= 0:
+            raise ValueError(f"{name} must be > 0, got {value!r}")
     lags = np.asarray(lags)
+    if lags.ndim != 1 or np.shape(p) != lags.shape:
+        raise ValueError(f"lags and p must be 1-d arrays of one length, got shapes {lags.shape} and {np.shape(p)}")
+    if not np.all(np.isfinite(lags)):
+        raise ValueError("lags must be finite")
     p = np.where(lags == 0, 0.0, np.asarray(p, dtype=np.float64))
     if not np.all(np.isfinite(p)):
         raise ValueError("STDD contains non-finite values outside the centre bin")

@@ -11,9 +11,15 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from .. import checks
 from ..progress import Progress
 from ..rng import generator
-from ..store import provenance, spike_raster
+from ..store import provenance, spike_raster, time_base
+
+#: milliseconds represented by tau_ref. The sampling spec gives times in steps only; we assume the
+#: paper's convention of fig 2d (tau_ref = 10 ms, spec principle §6), so a step is 10 / tau_ref ms
+MS_PER_TAU_REF = 10.0
+STEP_SOURCE = "assumption: tau_ref = 10 ms as in fig 2d (spec principle §6); the sampling spec gives steps only"
 from ..metrics import asymmetry, kl_divergence
 from .network import all_states, boltzmann, initial_network, make_target
 from .params import PROTOCOLS, NoiseRun  # noqa: F401 (PROTOCOLS: the name of earlier versions)
@@ -74,9 +80,9 @@ def run(params: dict) -> xr.Dataset:
             "dkl": ("iteration", np.array(rec["dkl"]), {"long_name": "D_KL(target || sampled)", "units": "nat"}),
             "dkl_missing_states": ("iteration", np.array(rec["missing"], dtype=np.int64),
                                    {"long_name": "target states never sampled (D_KL = inf if > 0)"}),
-            "asymmetry": ("iteration", np.array(rec["asym"]), {"long_name": "Var(W_ij - W_ji), i < j"}),
-            "W": (("iteration", "post", "pre"), np.array(rec["W"]), {"long_name": "weight pre -> post"}),
-            "b": (("iteration", "neuron"), np.array(rec["b"]), {"long_name": "bias"}),
+            "asymmetry": ("iteration", np.array(rec["asym"]), {"units": "1", "long_name": "Var(W_ij - W_ji), i < j"}),
+            "W": (("iteration", "post", "pre"), np.array(rec["W"]), {"units": "1", "long_name": "weight pre -> post"}),
+            "b": (("iteration", "neuron"), np.array(rec["b"]), {"units": "1", "long_name": "bias"}),
             "q": (("iteration", "state"), np.array(rec["q"]), {"long_name": "sampled distribution"}),
             "p_target": ("state", p_star, {"long_name": "target distribution"}),
             "W_target": (("post", "pre"), w_star),
@@ -92,7 +98,7 @@ def run(params: dict) -> xr.Dataset:
             "pre": ("pre", np.arange(dim), nrn),
             "neuron": ("neuron", np.arange(dim), nrn),
         },
-        attrs=provenance("sampling.run", p, p["seed_sim"]),
+        attrs={**provenance("sampling.run", p, p["seed_sim"]), **time_base(MS_PER_TAU_REF / tau, STEP_SOURCE)},
     )
 
 
@@ -102,8 +108,15 @@ def simulate(W, b, n_steps, *, tau_ref=50, tau_syn=50, seed, simulator="event") 
     Official per-step semantics (the event-driven simulator draws from the same distribution; pass
     simulator="per_step" for the literal per-step Bernoulli loop).
     """
-    W = np.asarray(W, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    b = checks.array("b", b, ndim=1)
+    if b.size == 0:
+        raise ValueError("b must hold one bias per neuron, got an empty array")
+    W = checks.array("W", W, shape=(b.size, b.size))
+    n_steps = checks.integer("n_steps", n_steps, ge=1)
+    tau_ref = checks.integer("tau_ref", tau_ref, ge=1)
+    checks.number("tau_syn", tau_syn, gt=0)
+    checks.integer("seed", seed, ge=0)
+    checks.choice("simulator", simulator, ("event", "per_step"))
     ones = np.ones_like(W)
     out = sleep_phase(W, b, int(n_steps), generator(seed), ones, ones, tau=tau_ref, tau_syn=tau_syn,
                       simulator=simulator, record_steps=int(n_steps),
@@ -112,7 +125,7 @@ def simulate(W, b, n_steps, *, tau_ref=50, tau_syn=50, seed, simulator="event") 
               "simulator": simulator}
     return xr.Dataset(
         {**spike_raster(out["spike_time"], out["neuron_id"]),
-         "spike_count": ("neuron", out["counts"], {"long_name": "spikes per neuron"})},
+         "spike_count": ("neuron", out["counts"], {"units": "1", "long_name": "spikes per neuron"})},
         coords={"neuron": np.arange(b.size)},
-        attrs=provenance("sampling.simulate", params, seed),
+        attrs={**provenance("sampling.simulate", params, seed), **time_base(MS_PER_TAU_REF / tau_ref, STEP_SOURCE)},
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import checks
+
 
 def all_states(dim: int) -> np.ndarray:
     """(2^dim, dim) array of binary states; row k is k in binary, neuron 0 the most significant bit."""
@@ -41,6 +43,12 @@ def make_target(seed_distr: int, dim: int = 7, alpha: float = 1.0, beta: float =
     W* = mirror(2 Beta(α, β) - 1) on the strict upper triangle, b* = 2 Beta(α, β) - 1, drawn in this
     order from ``default_rng(seed_distr)``.
     """
+    checks.integer("seed_distr", seed_distr, ge=0)
+    checks.integer("dim", dim, ge=1)
+    if dim > 24:
+        raise ValueError(f"dim must be <= 24 (p* enumerates the 2^dim states), got {dim}")
+    checks.number("alpha", alpha, gt=0)
+    checks.number("beta", beta, gt=0)
     rng = np.random.default_rng(seed_distr)
     W = mirror_upper(2.0 * rng.beta(alpha, beta, size=(dim, dim)) - 1.0)
     b = 2.0 * rng.beta(alpha, beta, size=dim) - 1.0

@@ -46,10 +46,10 @@ FAMILY = Family(
     experiments=(
         Experiment("noise_run", run, "{protocol}/{scenario}/{condition}/noise~{level}/run~{run}.nc",
                    lambda block, **wc: run_params(block, "noise_run", **wc), check=NoiseRun.check,
-                   constraints=RUN_CONSTRAINTS, resources={"mem_mb": 500, "runtime": 240}),
+                   constraints=RUN_CONSTRAINTS, resources={"mem_mb": 500, "runtime": 240}, kind="sampling.run"),
         Experiment("kp_run", run, "{protocol}/{scenario}/kp_sweep/noise~{level}/rate~{kp_rate}/run~{run}.nc",
                    lambda block, **wc: run_params(block, "noise_run", condition="kp", **wc), check=NoiseRun.check,
-                   constraints=RUN_CONSTRAINTS, resources={"mem_mb": 500, "runtime": 240}),
+                   constraints=RUN_CONSTRAINTS, resources={"mem_mb": 500, "runtime": 240}, kind="sampling.run"),
         _ei("ei_phase_plane", ei_phase_plane),
         _ei("ei_rates", ei_rates),
     ),
