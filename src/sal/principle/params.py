@@ -37,25 +37,14 @@ def _window(p):
         yield "window", p.window, f"> tau_ref = {p.tau_ref}"
 
 
-def _drive(key, value, w_ji, w_ij, b_i, b_j, *, psp, tau_ref, tau_syn, window):
-    """(key, value, reason) if the exact solve cannot resolve the chain (a saturated neuron, see
-    ``stdd.check_drive``): the schema bounds weights and biases one by one, this bounds their drive."""
-    from .stdd import check_drive
-
-    try:
-        check_drive(w_ji, w_ij, b_i, b_j, psp=psp, tau_ref=tau_ref, tau_syn=tau_syn, window=window)
-    except ValueError as err:
-        yield key, value, f"weights and biases that do not saturate a neuron ({err})"
-
-
 def _range(p, low, high):
     if getattr(p, low) >= getattr(p, high):
         yield high, getattr(p, high), f"> {low} = {getattr(p, low)}"
 
 
 @dataclass(frozen=True, kw_only=True)
-class Chain(Params):
-    """The two-neuron chain of the analytic STDDs."""
+class ChainKeys(Params):
+    """The keys of a two-neuron chain that every analytic block has."""
 
     label: ClassVar[str] = "principle"
     psp: str = key(choices=PSPS)
@@ -64,10 +53,31 @@ class Chain(Params):
     window: int = key(**WINDOW)
     b_i: float = key(**BIAS)
     b_j: float = key(**BIAS)
-    coincidence_restart: bool = key()
 
     def relations(self):
         yield from _window(self)
+
+    def saturated(self, pairs):
+        """(key, value, reason) for each (key, value, w_ji, w_ij) in ``pairs`` that the exact solve cannot
+        resolve on this chain (a saturated neuron, see ``stdd.check_drive``): the schema bounds weights and
+        biases one by one, this bounds their drive. Checked once the window itself is valid."""
+        from .stdd import check_drive
+
+        if self.window <= self.tau_ref:
+            return
+        for name, value, w_ji, w_ij in pairs:
+            try:
+                check_drive(w_ji, w_ij, self.b_i, self.b_j, psp=self.psp, tau_ref=self.tau_ref,
+                            tau_syn=self.tau_syn, window=self.window)
+            except ValueError as err:
+                yield name, value, f"weights and biases that do not saturate a neuron ({err})"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Chain(ChainKeys):
+    """The two-neuron chain of the analytic STDDs."""
+
+    coincidence_restart: bool = key()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,12 +96,10 @@ class StddExamples(Chain):
     examples: dict[str, WeightPair] = key(min_length=1)
 
     def relations(self):
-        yield from _window(self)
-        if self.window > self.tau_ref:
-            kw = dict(psp=self.psp, tau_ref=self.tau_ref, tau_syn=self.tau_syn, window=self.window)
-            for name, ex in self.examples.items():
-                yield from _drive(f"examples.{name}", ex, ex["w_ji"], ex["w_ij"], self.b_i, self.b_j, **kw)
-                yield from _drive(f"examples.{name}.w_sym", ex["w_sym"], ex["w_sym"], ex["w_sym"], self.b_i, self.b_j, **kw)
+        yield from super().relations()
+        for name, ex in self.examples.items():
+            yield from self.saturated([(f"examples.{name}", ex, ex["w_ji"], ex["w_ij"]),
+                                       (f"examples.{name}.w_sym", ex["w_sym"], ex["w_sym"], ex["w_sym"])])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,12 +112,11 @@ class PhasePlane(Chain):
     w_step: float = key(gt=0)
 
     def relations(self):
-        yield from _window(self)
+        yield from super().relations()
         yield from _range(self, "w_min", "w_max")
-        if self.window > self.tau_ref:  # the drive grows with each weight: the grid's corners bound it
-            kw = dict(psp=self.psp, tau_ref=self.tau_ref, tau_syn=self.tau_syn, window=self.window)
-            for w in (self.w_min, self.w_max):
-                yield from _drive("w_min" if w == self.w_min else "w_max", w, w, w, self.b_i, self.b_j, **kw)
+        # the drive grows with each weight: the grid's corners bound it
+        yield from self.saturated([("w_min", self.w_min, self.w_min, self.w_min),
+                                   ("w_max", self.w_max, self.w_max, self.w_max)])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -185,26 +192,17 @@ class ProofExample(Params):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Proof(Params):
+class Proof(ChainKeys):
     """Fig 12: ``experiments.proof``."""
 
     label: ClassVar[str] = "principle proof"
-    psp: str = key(choices=PSPS)
-    tau_ref: int = key(**TAU_REF)
-    tau_syn: float = key(gt=0)
-    window: int = key(**WINDOW)
-    b_i: float = key(**BIAS)
-    b_j: float = key(**BIAS)
     examples: dict[str, ProofExample] = key(min_length=1)
 
     def relations(self):
-        yield from _window(self)
-        if self.window > self.tau_ref:
-            kw = dict(psp=self.psp, tau_ref=self.tau_ref, tau_syn=self.tau_syn, window=self.window)
-            for name, ex in self.examples.items():
-                w_hi, w_lo = ex["w"] + ex["epsilon"], ex["w"] - ex["epsilon"]
-                yield from _drive(f"examples.{name}", ex, w_hi, w_hi, self.b_i, self.b_j, **kw)
-                yield from _drive(f"examples.{name}", ex, w_lo, w_lo, self.b_i, self.b_j, **kw)
+        yield from super().relations()
+        for name, ex in self.examples.items():
+            w_hi, w_lo = ex["w"] + ex["epsilon"], ex["w"] - ex["epsilon"]
+            yield from self.saturated([(f"examples.{name}", ex, w_hi, w_hi), (f"examples.{name}", ex, w_lo, w_lo)])
 
 
 @dataclass(frozen=True, kw_only=True)
