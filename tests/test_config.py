@@ -61,8 +61,8 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("key, value, message", BAD)
-def test_bad_values_are_rejected_with_the_key(key, value, message):
+def validation_error(key: str, value) -> str:
+    """The message with which the default config, its dotted ``key`` set to ``value``, is refused."""
     config = copy.deepcopy(DEFAULT)
     *parents, last = key.split(".")
     node = config
@@ -71,7 +71,13 @@ def test_bad_values_are_rejected_with_the_key(key, value, message):
     node[last] = value
     with pytest.raises(ConfigError) as err:
         validate(config, SCHEMA)
-    text = str(err.value)
+    return str(err.value)
+
+
+@pytest.mark.parametrize("key, value, message", BAD)
+def test_bad_values_are_rejected_with_the_key(key, value, message):
+    last = key.rsplit(".", 1)[-1]
+    text = validation_error(key, value)
     assert message in text
     assert (key if last != "typo_key" else key.rsplit(".", 1)[0]) in text, text
 
