@@ -55,10 +55,9 @@ if not ARCHIVE:
 FIGURE_JOBS = {}
 for _family in FAMILIES:
     for _job in _family.figure_jobs(config[_family.name]):
-        if available(_job.inputs) is not None:
-            FIGURE_JOBS[_job.stem] = dataclasses.replace(
-                _job, inputs=available(_job.inputs)
-            )
+        _inputs = available(_job.inputs)
+        if _inputs is not None:
+            FIGURE_JOBS[_job.stem] = dataclasses.replace(_job, inputs=_inputs)
 HEADLINE_INPUTS = {}  # table -> {family__product: file}
 for _family in FAMILIES:
     for _h in _family.headline:
