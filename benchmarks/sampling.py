@@ -1,18 +1,23 @@
-"""Benchmark of the spiking sampling network: cost against n, one paper run, projected sweep cost.
+"""Benchmark of the spiking sampling network: cost against n, the paper-scale sweeps, one paper run.
 
-    python benchmarks/sampling.py [--skip-full-run] [--official DIR]
+    python benchmarks/sampling.py [--skip-sizes] [--skip-full-run] [--repeat R] [--official DIR]
 
 Prints ns per simulated step against n (7, 20, 100, 1000) for the event-driven sampler (dense and
 sparse CSR) and the literal per-step sampler, and, with ``--official DIR`` (a checkout of the official
 package, DIR/neuralsampling/network.py, e.g. from unibe-cns/sal-code spiking_sampling_network/src), the
 official simulator ``sim_poisson_neurons`` timed in the same run (timing only; nothing of it is part of
-this repository). All numbers are medians of repeated runs.
+this repository). Then the small-network paths of the event-driven sampler (hazard tables, the default
+up to 10 neurons, against thinning, the path before), and the projected CPU-hours of every sampling
+sweep of config/paper.yaml with either path, from reduced runs measured in the same process; finally
+one full protocol-B run against its projection. All numbers are medians of repeated runs, in process
+CPU time (not counting what other jobs on a shared machine take).
 
 Reference (spec sampling §4, issue 11): the official simulator costs 0.6-1.6 us per step for 7
 neurons and grows about linearly in n (843 -> 1718 -> 3404 -> 6137 ns at n = 7, 20, 50, 100); a full
 protocol-A sweep ~840 CPU-hours, protocol B ~190 + ~210 (KP sweep). Targets: <= 25 ns per step at
 n = 7; at n = 100 (dense) >= 4x faster than the official simulator; cost per step growing no faster
-than events x fan-out (~n^2 dense, ~n k sparse); memory independent of run length.
+than events x fan-out (~n^2 dense, ~n k sparse); memory independent of run length; protocol B with
+its KP sweep <= 5 CPU-h, protocol A <= 10 CPU-h.
 """
 
 import argparse
@@ -20,14 +25,18 @@ import resource
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
+from sal.config import merge, read_yaml
 from sal.rng import generator
-from sal.sampling import make_target, paper_params, run
-from sal.sampling.params import KP_SWEEP, KP_SWEEP_LEVELS, RUNS, SCENARIOS
+from sal.sampling import learning, make_target, paper_params, run
+from sal.sampling.params import kp_labels, run_params, sweep_labels
 from sal.sampling.sampler import sleep_phase
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SIZES = (7, 20, 100, 1000)
 STEPS = {  # steps per timed run (event-driven, per-step, official): each run takes ~0.1-1 s
@@ -70,11 +79,12 @@ def median_ns_per_step(fn, n_steps, repeat, clock=time.process_time):
     return 1e9 * statistics.median(times) / n_steps
 
 
-def ours(W, b, simulator):
+def ours(W, b, simulator, **kw):
     ones = 1.0 if sp.issparse(W) else np.ones(W.shape)
 
     def fn(n_steps, seed):
-        return sleep_phase(W, b, n_steps, generator(seed), ones, ones, simulator=simulator, joint_states=b.size <= 20)
+        return sleep_phase(W, b, n_steps, generator(seed), ones, ones, simulator=simulator, joint_states=b.size <= 20,
+                           **kw)
 
     return fn
 
@@ -88,11 +98,6 @@ def official(W, b, src):
         return sim_poisson_neurons(n_steps, rect_kernel, b, W, 50, 50)
 
     return fn
-
-
-def ns_per_step(simulator, n_steps, repeat=5):
-    W, b = bench_network(7)
-    return median_ns_per_step(ours(W, b, simulator), n_steps, repeat)
 
 
 def cost_against_n(official_src):
@@ -125,43 +130,132 @@ def cost_against_n(official_src):
     return event_ns[7]
 
 
-def steps_of(p):
-    """Simulated steps of one run: every cycle's sleep phase, validation cycles val_factor x longer."""
+def small_network_paths():
+    """n = 7 and 10: the hazard-table path (default up to 10 neurons) against the thinning path, which
+    was the event-driven sampler for every n before (issue 11 item 5); medians of 5 runs, CPU time."""
+    print("small networks, event-driven: hazard tables (default for n <= 10) vs thinning (the former path):")
+    for n in (7, 10):
+        W, b = bench_network(n)
+        steps = STEPS[7][0] // 4
+        ns = {t: median_ns_per_step(ours(W, b, "event", hazard_table=t), steps, 5) for t in (True, False)}
+        print(f"{n:>6} neurons: {ns[True]:6.1f} ns/step with tables, {ns[False]:6.1f} with thinning "
+              f"({ns[False] / ns[True]:.1f}x)")
+
+
+class PhaseClock:
+    """Stands in for ``learning.sleep_phase``: runs it (tables or thinning) and sums the CPU time of the
+    learning phases and of the validation phases (the longer ones) of one run."""
+
+    def __init__(self, hazard_table, learn_steps):
+        self.hazard_table, self.learn_steps = hazard_table, learn_steps
+        self.time = {"learn": 0.0, "val": 0.0}
+        self.calls = {"learn": 0, "val": 0}
+
+    def __call__(self, *args, **kw):
+        kind = "learn" if args[2] == self.learn_steps else "val"
+        start = time.process_time()
+        out = sleep_phase(*args, hazard_table=self.hazard_table, **kw)
+        self.time[kind] += time.process_time() - start
+        self.calls[kind] += 1
+        return out
+
+
+def iteration_costs(p, hazard_table):
+    """CPU seconds of one learning iteration and of one validation iteration of run ``p``, each with its
+    share of the per-iteration Python work (update, clipping, bookkeeping), from one reduced run."""
+    clock = PhaseClock(hazard_table, p["dur"] * p["tau_ref"])
+    learning.sleep_phase = clock
+    try:
+        start = time.process_time()
+        run(p)
+        total = time.process_time() - start
+    finally:
+        learning.sleep_phase = sleep_phase
+    overhead = (total - sum(clock.time.values())) / sum(clock.calls.values())
+    return {k: clock.time[k] / clock.calls[k] + overhead for k in clock.time}
+
+
+def projected_cost(p, cost):
+    """CPU seconds of the full run ``p`` from the measured iteration costs."""
     n_val = len(range(0, p["epochs"], p["val_step"]))
-    return p["dur"] * p["tau_ref"] * ((p["epochs"] - n_val) + n_val * p["val_factor"])
+    return (p["epochs"] - n_val) * cost["learn"] + n_val * cost["val"]
+
+
+def sweep_costs(repeat):
+    """Projected CPU-hours of every sampling sweep of config/paper.yaml, tables vs thinning.
+
+    Per protocol and scenario one reduced run (the paper's phases and validation, 2 validation
+    intervals instead of 40-75; condition sal at the highlighted noise level, run 0) gives the CPU time
+    of a learning and of a validation iteration; every run of a sweep is projected from them with its
+    own epochs. Tables and thinning alternate; medians of ``repeat`` runs.
+    """
+    config = merge(*(read_yaml(ROOT / "config" / f) for f in ("config.yaml", "paper.yaml")))["sampling"]
+    print(f"paper-scale sampling sweeps (config/paper.yaml), CPU time projected from reduced runs "
+          f"(median of {repeat}); before = the thinning sampler:")
+    print(f"{'':>14} {'learning it.':>13} {'validation it.':>15} {'one run':>18}")
+    totals = {}
+    for protocol, block in config["protocols"].items():
+        for scenario, sc in block["scenarios"].items():
+            labels = dict(protocol=protocol, scenario=scenario, level=sc["highlight"], run=0)
+            p = run_params(config, "noise_run", condition="sal", **labels)
+            reduced = {**p, "epochs": 2 * p["val_step"] + 1}
+            iteration_costs({**reduced, "epochs": 3}, True)  # compile / load
+            samples = {t: [] for t in (False, True)}
+            for _ in range(repeat):
+                for t in samples:
+                    samples[t].append(iteration_costs(reduced, t))
+            cost = {t: {k: statistics.median(c[k] for c in samples[t]) for k in ("learn", "val")} for t in samples}
+            per_run = {t: projected_cost(p, cost[t]) for t in cost}
+            print(f"{protocol} {scenario:>12} {1e3 * cost[True]['learn']:10.2f} ms {1e3 * cost[True]['val']:12.1f} ms "
+                  f"{per_run[False]:7.1f} -> {per_run[True]:5.1f} s ({per_run[False] / per_run[True]:.1f}x)")
+            sweeps = {f"{protocol} noise sweeps": [run_params(config, "noise_run", protocol=protocol, scenario=scenario,
+                                                              condition=c, level=lvl, run=r)
+                                                   for c, lvl, r in sweep_labels(block, scenario)]}
+            if block.get("kp_sweep"):
+                sweeps[f"{protocol} KP sweep"] = [
+                    run_params(config, "noise_run", protocol=protocol, scenario=scenario, condition="kp", level=lvl,
+                               run=r, kp_rate=rate) for lvl, rate, r in kp_labels(block, scenario)]
+            for name, runs in sweeps.items():
+                total = totals.setdefault(name, {"runs": 0, False: 0.0, True: 0.0})
+                total["runs"] += len(runs)
+                for t in (False, True):
+                    total[t] += sum(projected_cost(q, cost[t]) for q in runs)
+    print(f"{'sweep':<18} {'runs':>5} {'CPU-h before':>13} {'CPU-h now':>10}")
+    for name, total in totals.items():
+        print(f"{name:<18} {total['runs']:5d} {total[False] / 3600:13.1f} {total[True] / 3600:10.1f} "
+              f"({total[False] / total[True]:.1f}x)")
+    b = sum(t[True] for name, t in totals.items() if name.startswith("B")) / 3600
+    a = sum(t[True] for name, t in totals.items() if name.startswith("A")) / 3600
+    print(f"protocol B with its KP sweep: {b:.1f} CPU-h (target <= 5); protocol A: {a:.1f} CPU-h (target <= 10)")
+    return cost
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--skip-full-run", action="store_true")
+    parser.add_argument("--skip-sizes", action="store_true", help="skip the cost against n")
+    parser.add_argument("--repeat", type=int, default=3, help="reduced runs per scenario and sampler path")
     parser.add_argument("--official", metavar="DIR", help="directory holding the official neuralsampling package")
     args = parser.parse_args()
-    event = cost_against_n(args.official)
-    print(f"event-driven sampler, 7 neurons (target network): {event:6.1f} ns/step CPU time   (target <= 25 ns)")
-
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    p = paper_params("syn_noise_sal", "B", 0)
-    if not args.skip_full_run:
-        start = time.perf_counter()
+    if not args.skip_sizes:
+        event = cost_against_n(args.official)
+        print(f"event-driven sampler, 7 neurons (target network): {event:6.1f} ns/step CPU time   (target <= 25 ns)")
+    small_network_paths()
+    sweep_costs(args.repeat)
+    if not args.skip_full_run:  # one full paper run against its projection
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        p = paper_params("syn_noise_sal", "B", 0)
+        reduced = {**p, "epochs": 2 * p["val_step"] + 1}
+        projected = projected_cost(p, iteration_costs(reduced, True))
+        start = time.process_time()
         ds = run(p)
-        t_run = time.perf_counter() - start
+        t_run = time.process_time() - start
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"one protocol-B run (syn_noise_sal, noise 0.8, {p['epochs']} cycles, {steps_of(p):.2e} steps): "
-              f"{t_run:.1f} s, {1e9 * t_run / steps_of(p):.1f} ns/step incl. learning; final D_KL "
-              f"{float(ds['dkl'][-1]):.4f}, asymmetry {float(ds['asymmetry'][-1]):.2e}")
+        print(f"one protocol-B run (syn_noise_sal, noise 0.8, {p['epochs']} cycles): {t_run:.1f} s CPU time "
+              f"(projected {projected:.1f} s); final D_KL {float(ds['dkl'][-1]):.4f}, asymmetry "
+              f"{float(ds['asymmetry'][-1]):.2e}")
         print(f"peak RSS {rss:.0f} MB (before the run {rss_before:.0f} MB); the run streams its statistics, so "
               "memory does not grow with its length")
-    # projected sweeps, from the measured event-driven cost (one core per run)
-    for protocol, conds in (("B", 3), ("A", 2)):
-        total = 0.0
-        for scenario, s in SCENARIOS[protocol].items():
-            p = paper_params(scenario, protocol, 0)
-            total += steps_of(p) * len(s["levels"]) * conds * len(RUNS)
-        print(f"protocol {protocol} sweeps (figs 4, 5; 20 runs per point): {total:.2e} steps = "
-              f"{total * event * 1e-9 / 3600:.1f} CPU-h   (official ~{190 if protocol == 'B' else 840} CPU-h)")
-    kp = sum(steps_of(paper_params(f"{s}_kp", "B", 0)) * len(rates) * len(KP_SWEEP_LEVELS) * len(RUNS)
-             for s, rates in KP_SWEEP.items())
-    print(f"protocol B KP sweep: {kp:.2e} steps = {kp * event * 1e-9 / 3600:.1f} CPU-h   (official ~210 CPU-h)")
 
 
 if __name__ == "__main__":

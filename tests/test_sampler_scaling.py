@@ -1,5 +1,6 @@
 """Event-driven sampler at larger n (issue 11): exact in distribution against the literal per-step
 simulator on moments, sparse (CSR) connectivity bitwise equal to the dense path, cost ∝ fan-out.
+n = 7 runs the hazard-table path (the default up to 10 neurons), n = 20 and 100 the thinning path.
 
 Statistical verdict (``verdict``): S seeds per simulator, Welch z-scores of the seed means of
 (a) three aggregates (total rate, total pair coactivation, weight-weighted coactivation): |z| < 4;
@@ -18,7 +19,7 @@ import pytest
 import scipy.sparse as sp
 
 from sal.rng import generator
-from sal.sampling.sampler import sleep_phase
+from sal.sampling.sampler import _later, sleep_phase
 
 SEEDS = 32
 LIMITS = {"aggregate": 4.0, "rates": 4.5, "pairs": 5.5}
@@ -75,6 +76,7 @@ def passes(v):
 
 # (n, weight scale, steps per seed, wrong samplers that must be caught)
 CASES = {
+    7: (6.0, 300_000, [dict(tau=51), dict(tau=49), dict(tau_syn=49), dict(tau_syn=51)]),
     20: (3.0, 100_000, [dict(tau=51), dict(tau=49), dict(tau_syn=49), dict(tau_syn=51)]),
     100: (1.5, 10_000, [dict(tau=51), dict(tau=49)]),
 }
@@ -90,22 +92,42 @@ def test_event_sampler_matches_per_step_moments(n):
         assert not passes(bad), (kw, bad)
 
 
+@pytest.mark.parametrize("hazard_table", [True, False])
 @pytest.mark.parametrize("tau, tau_syn", [(10, 25), (10, 1), (6, 3)])
-def test_unusual_time_constants_match_per_step(tau, tau_syn):
+def test_unusual_time_constants_match_per_step(tau, tau_syn, hazard_table):
     """PSP longer than the refractory period (re-firing during a PSP), no PSP at all, short PSP; strong
-    weights, 4 neurons: rates, pair sums and the joint-state histogram agree (same verdict)."""
+    weights, 4 neurons: rates, pair sums and the joint-state histogram agree (same verdict), for both
+    event-driven paths."""
     W, b = network(4, 4.0, seed=7)
     stats = {}
     for sim in ("event", "per_step"):
         runs = []
         for s in range(SEEDS):
             o = sleep_phase(W, b, 20_000, generator(100 * (sim == "event") + s), np.ones((4, 4)), np.ones((4, 4)),
-                            simulator=sim, tau=tau, tau_syn=tau_syn)
+                            simulator=sim, tau=tau, tau_syn=tau_syn, hazard_table=hazard_table)
             runs.append(np.concatenate([o["counts"], o["stdp_ws"][np.triu_indices(4, 1)],
                                         o["hist"] / o["hist"].sum()]))
         stats[sim] = np.array(runs)
     z = welch_z(stats["event"], stats["per_step"])
     assert np.abs(z).max() < 4.5, np.round(z, 2)
+
+
+@pytest.mark.parametrize("hazard_table", [True, False])
+def test_saturated_and_silent_neurons(hazard_table):
+    """Potentials far beyond exp's range: a neuron at u = 800 fires at the first step of every eligible
+    period (ISI exactly τ + 1), one at u = -800 never fires, and neither disturbs the other."""
+    W = np.zeros((2, 2))
+    out = sleep_phase(W, np.array([800.0, -800.0]), 10_000, generator(0), W, W, record_steps=10_000,
+                      hazard_table=hazard_table)
+    np.testing.assert_array_equal(out["spike_time"], np.arange(0, 10_000, 51))
+    assert out["counts"][1] == 0
+
+
+def test_budget_runs_out_strictly_after_its_start():
+    """The rounding guard of the hazard-table path: a spent budget still fires in step s, never before,
+    however late the step (the paper's longest phases have 5e7 steps; a study may have far more)."""
+    for s in (0.0, 1.0, 51.0, 5e7 + 1, 2.0**50 + 3):
+        assert s < _later(s, 0.0) <= s + 1 and np.ceil(_later(s, 0.0)) - 1 == s
 
 
 def test_sparse_connectivity_is_bitwise_the_dense_path():
@@ -132,12 +154,13 @@ def test_sparse_connectivity_is_bitwise_the_dense_path():
     assert (ref["stdp_ws"] != 0).nnz <= connected.sum() and ref["stdp_ws"].shape == (n, n)
 
 
-def test_sparse_joint_state_histogram_and_scalar_amplitudes():
+@pytest.mark.parametrize("hazard_table", [True, False])
+def test_sparse_joint_state_histogram_and_scalar_amplitudes(hazard_table):
     n = 8
     W, b = network(n, 3.0, seed=2)
     W[np.abs(W) < 0.5] = 0.0
-    dense = sleep_phase(W, b, 100_000, generator(5), np.ones((n, n)), np.ones((n, n)))
-    sparse = sleep_phase(sp.csr_matrix(W), b, 100_000, generator(5), 1.0, 1.0)
+    dense = sleep_phase(W, b, 100_000, generator(5), np.ones((n, n)), np.ones((n, n)), hazard_table=hazard_table)
+    sparse = sleep_phase(sp.csr_matrix(W), b, 100_000, generator(5), 1.0, 1.0, hazard_table=hazard_table)
     np.testing.assert_array_equal(dense["hist"], sparse["hist"])
     assert sparse["hist"].sum() == 100_000 // 25
 
@@ -148,6 +171,8 @@ def test_joint_states_only_for_small_networks():
     assert out["hist"] is None and out["counts"].sum() > 0
     with pytest.raises(ValueError, match="62"):
         sleep_phase(np.zeros((63, 63)), np.zeros(63), 10, generator(0), 1.0, 1.0, joint_states=True)
+    with pytest.raises(ValueError, match="hazard_table needs at most 16"):
+        sleep_phase(np.zeros((17, 17)), np.zeros(17), 10, generator(0), 1.0, 1.0, hazard_table=True)
 
 
 def test_event_sampler_is_seeded_and_reproducible():

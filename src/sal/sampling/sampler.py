@@ -8,8 +8,11 @@ read every τ/2 steps. Spikes of one step are processed in neuron order.
 Two simulators produce the same statistics (tested):
 - ``per_step``: the literal reference, one Bernoulli draw per neuron and step and every potential
   recomputed from scratch in every step (as the official code; O(n^2) per step).
-- ``event``: event-driven and exact in distribution; the cost of an event is the fan-out of the neuron
-  that causes it (see ``simulate_events``). Dense weights or sparse (CSR) connectivity.
+- ``event``: event-driven and exact in distribution. Small networks (by default up to 10 neurons, the
+  paper's 7 included) tabulate the hazards of all 2^n sets of PSPs (``simulate_events_table``: no
+  thinning, one random number per spike); larger ones bound the hazards and thin, and the cost of an
+  event is the fan-out of the neuron that causes it (``simulate_events``; dense weights or sparse CSR
+  connectivity).
 
 Both stream what learning needs (spike counts, pair-STDP sums for the wake-sleep and SAL amplitude
 matrices, the histogram of sampled joint states) and record spikes only in a bounded window, so
@@ -22,6 +25,7 @@ per-pair rule of spec §3.2, without rounding drift and independent of the order
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from numba import njit
 
 NEVER = -(2**40)
@@ -31,6 +35,9 @@ LEVEL_MARGIN = 2  # a bound is set LEVEL_MARGIN - 1 .. LEVEL_MARGIN grid steps a
 TABLE_LO = -200  # bound levels with a cached hazard: u in [-50, 50]
 TABLE_HI = 200
 MAX_JOINT_STATES_DIM = 20  # default: joint-state histogram only up to 2^20 states
+HAZARD_TABLE_DIM = 10  # default: the event-driven sampler tabulates the hazards up to 10 neurons
+MAX_HAZARD_TABLE_DIM = 16  # two tables of n 2^n entries: 16 MiB at 16 neurons
+ULPS = 4.5e-16  # s < s + max(x, ULPS s + 1e-300) <= s + 1 for every step 0 <= s <= 2^50 (> 2 ulp)
 
 
 # --------------------------------------------------------------------------- shared book-keeping
@@ -241,10 +248,7 @@ def _events_core(sparse, WT, out_ptr, out_idx, out_w, pair_ptr, pair_idx, b, n_s
                                 Q[i, fifo_id[pos & mask]] += tau - d
                             pos -= 1
                     counts[i] += 1
-                    if c < record_until and n_rec < rec_t.shape[0]:
-                        rec_t[n_rec] = c
-                        rec_id[n_rec] = i
-                        n_rec += 1
+                    n_rec = _record(i, c, rec_t, rec_id, n_rec, record_until)
                     last[i] = c
                     fifo_t[tail & mask] = c
                     fifo_id[tail & mask] = i
@@ -383,12 +387,10 @@ def simulate_events(W, b, n_steps, tau, tau_syn, sample_every, rng, a_ws, a_sal,
     return n_rec
 
 
-def _pair_pattern(W):
+def pair_pattern(W):
     """Symmetric CSR pattern of the pairs connected in either direction (stored entries of W and Wᵀ,
     explicit zeros included, no diagonal; indices sorted): (ptr, idx, transpose) where entry
     transpose[j] is the position of (k, i) for entry j = (i, k)."""
-    import scipy.sparse as sp
-
     coo = sp.coo_matrix(W)
     rows = np.concatenate([coo.row, coo.col])
     cols = np.concatenate([coo.col, coo.row])
@@ -421,13 +423,11 @@ def simulate_events_sparse(W, b, n_steps, tau, tau_syn, sample_every, rng, a_ws,
     (n_recorded, stdp_ws, stdp_sal) with the two sums as CSR matrices on that pattern; a_ws, a_sal
     may be dense, sparse or scalars.
     """
-    import scipy.sparse as sp
-
     n = b.shape[0]
     WT = sp.csr_matrix(sp.csr_matrix(W, dtype=np.float64).T)
     WT.sum_duplicates()
     WT.sort_indices()
-    pair_ptr, pair_idx, transpose = _pair_pattern(W)
+    pair_ptr, pair_idx, transpose = pair_pattern(W)
     Qs = np.zeros(pair_idx.size, dtype=np.int64)
     n_rec = _events_core(True, np.zeros((0, 0)), WT.indptr.astype(np.int64), WT.indices.astype(np.int64),
                          WT.data.astype(np.float64), pair_ptr, pair_idx, b, n_steps, tau, tau_syn,
@@ -442,19 +442,155 @@ def simulate_events_sparse(W, b, n_steps, tau, tau_syn, sample_every, rng, a_ws,
             sp.csr_matrix((sal, pair_idx, pair_ptr), shape=shape))
 
 
+# --------------------------------------------------------------------------- small networks: hazard tables
+@njit(cache=True)
+def _hazard_table(W, b, tau, self_psp):
+    """lam[m * n + i] = -log(1 - p(u_i)) = log(1 + e^{u_i} / τ), the hazard of neuron i while exactly the
+    neurons of the bit set m (bit k: neuron k) have their PSP on, in [1e-300, ∞); u_i = b_i + Σ_{k ∈ m} W_ik
+    is summed in neuron order, bitwise the potential of the per-step reference. Unless ``self_psp`` (a
+    PSP that outlasts the refractory period), i's own PSP never meets i eligible: sets holding i get
+    the hazard of the set without i."""
+    n = b.shape[0]
+    n_sets = 1 << n
+    lam = np.empty(n_sets * n)
+    u = np.empty(n_sets)
+    for i in range(n):
+        u[0] = b[i]
+        for k in range(n):  # sets whose highest neuron is k: that set without k, plus W_ik
+            low = 1 << k
+            for m in range(low, 2 * low):
+                u[m] = u[m - low] + W[i, k]
+        for m in range(n_sets):
+            if self_psp or not (m >> i) & 1:
+                x = u[m] - np.log(tau)  # log(1 + e^x) without overflow
+                lam[m * n + i] = max(np.log1p(np.exp(x)) if x < 30.0 else x + np.log1p(np.exp(-x)), 1e-300)
+            else:
+                lam[m * n + i] = lam[(m ^ (1 << i)) * n + i]
+    return lam
+
+
+@njit(cache=True)
+def _later(s, x):
+    """s + x, strictly after s despite rounding (a budget that runs out in step s, not before)."""
+    return s + max(x, ULPS * s + 1e-300)
+
+
+@njit(cache=True, error_model="numpy")
+def simulate_events_table(W, b, n_steps, tau, tau_syn, sample_every, rng, a_ws, a_sal,
+                          stdp_ws, stdp_sal, counts, hist, rec_t, rec_id, record_until):
+    """Event-driven simulation for small networks, exact in distribution (the law of ``simulate_per_step``).
+
+    The potentials take at most 2^n values, one per set of neurons with their PSP on, so the hazards
+    λ_i = -log(1 - p(u_i)) are tabulated once per phase (``_hazard_table``). Every neuron holds one
+    Exp(1) budget per refractory period, drawn when it fires and spent from the end of that period
+    on; ``cand`` is the real step at which it runs out at the current hazard, and the neuron fires in
+    step ceil(cand) - 1: with probability exactly p(u_i) in every eligible step (next-reaction form, no
+    thinning, one random number per spike). The only events besides spikes are PSP starts and ends
+    (from a time-ordered queue of spikes): they change the set, and every neuron's remaining budget is
+    rescaled by λ_old / λ_new (memoryless). Spikes of one step are taken in neuron order. Joint states
+    and pair sums are read from the last spike times (inter-spike intervals exceed τ). The exponentials
+    are drawn 64 at a time. Returns n_recorded.
+    """
+    n = b.shape[0]
+    Q = np.zeros((n, n), dtype=np.int64)
+    lam_tab = _hazard_table(W, b, tau, tau_syn - 1 > tau)
+    inv_tab = 1.0 / lam_tab
+    last = np.full(n, NEVER, dtype=np.int64)
+    since = np.zeros(n)  # the budget is spent from this step on (the end of the refractory period)
+    cand = np.empty(n)  # real step at which the budget runs out; > since (guarded against rounding)
+    psp = tau_syn >= 2
+    cap = 1
+    while cap < n * (tau_syn // (tau + 1) + 2):
+        cap *= 2
+    mask = cap - 1
+    fifo_t = np.zeros(cap, dtype=np.int64)  # spikes whose PSP has not ended, in time order
+    fifo_id = np.zeros(cap, dtype=np.int64)
+    tail = 0
+    h_start = 0
+    h_end = 0
+    use_hist = hist.shape[0] > 0
+    on = 0  # set of neurons with their PSP on (bit k: neuron k)
+    next_sample = 0
+    n_rec = 0
+    exps = np.empty(64)
+    n_exps = 0
+    for i in range(n):  # everybody is eligible at step 0
+        cand[i] = _later(0.0, rng.standard_exponential() * inv_tab[i])
+    while True:
+        cf = np.inf
+        for k in range(n):
+            cf = min(cf, cand[k])
+        e = FAR  # next step at which the set of PSPs changes
+        if psp and h_start < tail:
+            e = fifo_t[h_start & mask] + 1
+        if psp and h_end < tail:
+            e = min(e, fifo_t[h_end & mask] + tau_syn)
+        if cf <= e:  # a spike in step c = ceil(cf) - 1 < e (the state is that of step c)
+            if cf > n_steps:
+                break
+            c = np.int64(np.ceil(cf)) - 1
+            i = 0
+            while cand[i] > c + 1:  # the lowest neuron firing in step c
+                i += 1
+            while use_hist and next_sample <= c:
+                hist[_state_index(last, next_sample, tau)] += 1
+                next_sample += sample_every
+            for k in range(n):  # pairs with the other neurons' last spikes (at most one in τ steps)
+                d = c - last[k]
+                Q[i, k] += max(tau - d, 0) * (d > 0)
+            counts[i] += 1
+            n_rec = _record(i, c, rec_t, rec_id, n_rec, record_until)
+            last[i] = c
+            if psp:
+                fifo_t[tail & mask] = c
+                fifo_id[tail & mask] = i
+                tail += 1
+            if n_exps == 0:  # refill the exponentials
+                for j in range(exps.size):
+                    exps[j] = rng.standard_exponential()
+                n_exps = exps.size
+            n_exps -= 1
+            since[i] = c + tau + 1  # the next budget, spent after the refractory period
+            cand[i] = _later(since[i], exps[n_exps] * inv_tab[on * n + i])
+            continue
+        if e >= n_steps:
+            break
+        before = on
+        while h_start < tail and fifo_t[h_start & mask] + 1 == e:
+            on |= 1 << fifo_id[h_start & mask]
+            h_start += 1
+        while h_end < tail and fifo_t[h_end & mask] + tau_syn == e:
+            k = fifo_id[h_end & mask]
+            h_end += 1
+            if last[k] + tau_syn == e:  # PSP of k ends (unless k fired again meanwhile)
+                on &= ~(1 << k)
+        if on != before:  # hazards change from step e on: rescale the budgets not yet spent
+            row = on * n
+            old = before * n
+            for k in range(n):
+                s = max(np.float64(e), since[k])
+                x = (cand[k] - s) * (lam_tab[old + k] * inv_tab[row + k])
+                since[k] = s
+                cand[k] = _later(s, x)
+    while use_hist and next_sample < n_steps:
+        hist[_state_index(last, next_sample, tau)] += 1
+        next_sample += sample_every
+    _finish_stdp(Q, tau, a_ws, a_sal, stdp_ws, stdp_sal)
+    return n_rec
+
+
 SIMULATORS = {"event": simulate_events, "per_step": simulate_per_step}
 
 
-def _is_sparse(W) -> bool:
-    try:
-        import scipy.sparse as sp
-    except ImportError:  # pragma: no cover
-        return False
-    return sp.issparse(W)
+def _square(a, n):
+    """A dense, sparse or scalar amplitude as a C-contiguous float64 (n, n) array (as is if it is one)."""
+    if isinstance(a, np.ndarray) and a.shape == (n, n) and a.dtype == np.float64 and a.flags.c_contiguous:
+        return a
+    return np.ascontiguousarray(np.broadcast_to(a.toarray() if sp.issparse(a) else a, (n, n)), dtype=np.float64)
 
 
 def sleep_phase(W, b, n_steps, rng, a_ws, a_sal, *, tau=50, tau_syn=50, simulator="event", record_steps=0,
-                max_recorded=100_000, joint_states=None):
+                max_recorded=100_000, joint_states=None, hazard_table=None):
     """Run one free sleep phase from an empty network and return its streamed statistics.
 
     Returns a dict with ``counts`` (spikes per neuron), ``stdp_ws`` and ``stdp_sal`` (pair-STDP sums,
@@ -465,11 +601,19 @@ def sleep_phase(W, b, n_steps, rng, a_ws, a_sal, *, tau=50, tau_syn=50, simulato
     ``W`` may be a scipy.sparse matrix (sparse connectivity). The event-driven simulator then works on
     its CSR form, and ``stdp_ws``/``stdp_sal`` are CSR matrices holding the connected pairs only (a
     synapse in either direction); a_ws and a_sal may then also be sparse or scalars. The per-step
-    reference densifies W and returns the same pattern.
+    reference and the hazard tables densify W and return the same pattern.
+
+    ``hazard_table`` (default: up to 10 neurons; at most 16) makes the event-driven simulator tabulate
+    the hazards of all 2^n sets of PSPs (``simulate_events_table``, the cheapest for small networks)
+    instead of bounding them and thinning (``simulate_events``); both have the law of the reference.
     """
     if simulator not in SIMULATORS:
         raise ValueError(f"simulator must be one of {sorted(SIMULATORS)}, got {simulator!r}")
     n = b.size
+    if hazard_table is None:
+        hazard_table = n <= HAZARD_TABLE_DIM
+    if hazard_table and n > MAX_HAZARD_TABLE_DIM:
+        raise ValueError(f"hazard_table needs at most {MAX_HAZARD_TABLE_DIM} neurons (n 2^n entries), got {n}")
     if joint_states is None:
         joint_states = n <= MAX_JOINT_STATES_DIM
     if joint_states and n > 62:
@@ -481,21 +625,20 @@ def sleep_phase(W, b, n_steps, rng, a_ws, a_sal, *, tau=50, tau_syn=50, simulato
     rec_id = np.zeros(capacity, dtype=np.int32)
     b = np.ascontiguousarray(b, dtype=np.float64)
     args = (int(n_steps), int(tau), int(tau_syn), int(tau) // 2, rng)
-    sparse = _is_sparse(W)
-    if sparse and simulator == "event":
+    sparse = sp.issparse(W)
+    table = hazard_table and simulator == "event"
+    if sparse and simulator == "event" and not table:
         n_rec, stdp_ws, stdp_sal = simulate_events_sparse(W, b, *args, a_ws, a_sal, counts, hist, rec_t,
                                                           rec_id, int(record_steps))
     else:
         W_dense = np.ascontiguousarray(W.toarray() if sparse else W, dtype=np.float64)
-        amplitudes = [np.ascontiguousarray(np.broadcast_to(a.toarray() if _is_sparse(a) else a, (n, n)),
-                                           dtype=np.float64) for a in (a_ws, a_sal)]
+        amplitudes = [_square(a, n) for a in (a_ws, a_sal)]
         stdp_ws, stdp_sal = np.zeros((n, n)), np.zeros((n, n))
-        n_rec = SIMULATORS[simulator](W_dense, b, *args, *amplitudes, stdp_ws, stdp_sal, counts, hist, rec_t,
-                                      rec_id, int(record_steps))
+        simulate = simulate_events_table if table else SIMULATORS[simulator]
+        n_rec = simulate(W_dense, b, *args, *amplitudes, stdp_ws, stdp_sal, counts, hist, rec_t, rec_id,
+                         int(record_steps))
         if sparse:  # the pattern of the sparse event-driven path
-            import scipy.sparse as sp
-
-            ptr, idx, _ = _pair_pattern(W)
+            ptr, idx, _ = pair_pattern(W)
             rows = np.repeat(np.arange(n), np.diff(ptr))
             stdp_ws, stdp_sal = (sp.csr_matrix((x[rows, idx], idx, ptr), shape=(n, n)) for x in (stdp_ws, stdp_sal))
     return {"counts": counts, "stdp_ws": stdp_ws, "stdp_sal": stdp_sal, "hist": hist if joint_states else None,
