@@ -1,4 +1,5 @@
-"""Figures of the spiking sampling networks: fig 4 (synaptic noise), fig 5 (plasticity noise), KP SI.
+"""Figures of the spiking sampling networks: fig 4 (synaptic noise), fig 5 (plasticity noise), KP SI,
+fig 10 (Dale's law) and the large sparse networks (beyond the paper).
 
 Each function takes the summaries of its figure and returns (Figure, DataFrame of the plotted numbers).
 An infinite D_KL (a target state never sampled) is never drawn: such points are left out and counted
@@ -217,9 +218,60 @@ def fig10(ei_phase_plane, ei_rates):
     return fig, table
 
 
+LARGE_ROWS = (("asymmetry", "asymmetry\n" r"Var($W_{ij}-W_{ji}$)", None),
+              ("mean_error", "RMS error of means", "mean_error_noise"),
+              ("coact_error", "RMS error of coact.,\nconnected pairs", "coact_error_noise"),
+              ("probe_error", "RMS error of coact.,\nunconnected pairs", "probe_error_noise"))
+
+
+def fig_large(large_network):
+    """Large sparse networks (beyond the paper): asymmetry and the RMS errors of the sampled means and
+    coactivations (connected pairs: learnt; unconnected probe pairs: not learnt directly) vs wake-sleep
+    cycles, one column per network size; median and IQR over runs of the noise-free baseline and of
+    every condition with noise; dotted: the errors' sampling noise (median RMS standard error of the
+    estimates, noisy runs without SAL)."""
+    ds = large_network
+    sizes, it = ds["size"].values, ds["iteration"].values
+    rows = {"iteration": it}
+    with style():
+        fig, ax = plt.subplots(len(LARGE_ROWS), sizes.size, figsize=(2.6 + 2.0 * sizes.size, 5.8), layout="constrained",
+                               sharex=True, squeeze=False)
+        for c, size in enumerate(sizes):
+            for r, (var, label, noise) in enumerate(LARGE_ROWS):
+                a = ax[r, c]
+                for cond in ds["condition"].values:
+                    line = ({"color": BASELINE[1], "linestyle": "-", "label": BASELINE[0]} if cond == "baseline"
+                            else method(cond).line)
+                    lo, med, hi = ds[f"{var}_quartiles"].sel(size=size, condition=cond).values
+                    require_finite(f"large network {var}", lo, med, hi)
+                    a.fill_between(it, lo, hi, color=line["color"], alpha=0.2, lw=0)
+                    a.plot(it, med, **line)
+                    rows.update({f"{var}_n{size}_{cond}_{k}": v
+                                 for k, v in zip(("q25", "median", "q75"), (lo, med, hi))})
+                if noise is not None:
+                    ref = "none" if "none" in ds["condition"].values else ds["condition"].values[0]
+                    floor = ds[noise].sel(size=size, condition=ref).median("run").values
+                    a.plot(it, floor, color="k", ls=":", lw=0.8, label="sampling noise of the estimate")
+                    rows[f"{noise}_n{size}"] = floor
+                if var == "asymmetry":
+                    a.set_yscale("symlog", linthresh=1e-4)
+                    a.set_title(f"{size} neurons", loc="left")
+                else:
+                    _log(a)
+                if c == 0:
+                    a.set_ylabel(label)
+            ax[-1, c].set_xlabel("wake-sleep cycles")
+            ax[-1, c].xaxis.set_major_locator(MaxNLocator(nbins=4))
+        handles, labels = ax[-1, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=2)
+        fig.suptitle(f"Large sparse sampling networks: median, IQR over {ds.sizes['run']} run(s)", fontsize=8)
+    return fig, pd.DataFrame(rows)
+
+
 FIGURES = {
     "fig4_synaptic_noise": fig4,
     "fig5_plasticity_noise": fig5,
     "figS2_kolen_pollack": fig_kp,
     "fig10_dales_law": fig10,
+    "figS5_large_network": fig_large,
 }

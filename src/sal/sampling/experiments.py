@@ -1,6 +1,7 @@
 """The sampling experiments as run functions (spec sampling §3-6): the noise runs and the KP sweep's runs
-(``learning.run``, the training loop) and the two panels of the E-I system (fig 10), as params ->
-xarray.Dataset. Their parameters are built and checked in ``params``."""
+(``learning.run``, the training loop), the large sparse networks (``learning.run_large``, issue 11) and
+the two panels of the E-I system (fig 10), as params -> xarray.Dataset. Their parameters are built and
+checked in ``params``."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from ..progress import Progress
 from ..rng import substreams
 from ..store import provenance
 from .eisystem import E2, _free_run, effective_offsets, ei_network, ei_parameters, sal_drift
-from .learning import run
+from .learning import run, run_large
 from .params import EiGrid
 
-__all__ = ["run", "ei_phase_plane", "ei_rates"]
+__all__ = ["run", "run_large", "ei_phase_plane", "ei_rates"]
 
 
 def ei_phase_plane(p: dict, seed: int) -> xr.Dataset:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ..params import Params, key
+from .network import MAX_EXACT_DIM
 
 # 20 runs per point: distribution seeds x initialisation seeds. 4235 is an official typo for 4325,
 # kept so that our targets are the paper's targets.
@@ -93,9 +94,39 @@ def run_params(config: dict, experiment: str, **labels) -> dict:
         d = config["dales_law"]
         return {"param_seed": d["param_seed"], "tau_ref": d["tau_ref"],
                 **d["phase_plane" if experiment == "ei_phase_plane" else "rates"]}
+    if experiment == "large_network_run":
+        return _large_network_params(config["large_network"], **labels)
     if experiment != "noise_run":
-        raise ValueError(f"unknown sampling experiment {experiment!r}; known: noise_run, ei_phase_plane, ei_rates")
+        raise ValueError(f"unknown sampling experiment {experiment!r}; known: noise_run, large_network_run, "
+                         "ei_phase_plane, ei_rates")
     return _noise_run_params(config, **labels)
+
+
+# Large networks (issue 11, beyond the paper): run r of a size uses these seeds + r. The learning rule
+# and the network's constants are protocol B's (COMMON); the target and the network are sparse.
+LARGE_SEEDS = dict(seed_distr=4321, seed_init=9002, seed_sim=4444, seed_gibbs=8888)
+LARGE_CONDITIONS = ("baseline", "none", "sal", "kp")  # baseline: noise-free, no symmetrisation
+LARGE_KEYS = ("partners", "probes", "dur", "epochs", "val_step", "val_factor", "lr_w", "lr_b", "gibbs_sweeps",
+              "gibbs_burn_in", "target")
+
+
+def _large_network_params(block, *, size, condition, run):
+    """Parameters of one large-network run: ``size`` neurons, ``condition`` (baseline: no noise and no
+    symmetrisation; none, sal, kp: the block's noise, with SAL at ``lr_sal`` or KP at ``lr_kp``)."""
+    if condition not in LARGE_CONDITIONS:
+        raise ValueError(f"condition must be one of {list(LARGE_CONDITIONS)}, got {condition!r}")
+    noisy = condition != "baseline"
+    common = {k: v for k, v in COMMON.items() if k not in ("dim", "record_steps", "simulator")}
+    return {**common, "dim": int(size), "name": f"large_network_{condition}", **{k: block[k] for k in LARGE_KEYS},
+            "init_noise": block["init_noise"] if noisy else 0.0, "sigma_p": block["sigma_p"] if noisy else 0.0,
+            "lr_sal": block["lr_sal"] if condition == "sal" else 0.0,
+            "lr_kp": block["lr_kp"] if condition == "kp" else 0.0,
+            **{k: v + int(run) for k, v in LARGE_SEEDS.items()}}
+
+
+def large_labels(block: dict) -> list:
+    """[size, condition, run] of every run of the large-network study."""
+    return [[n, c, r] for n in block["sizes"] for c in block["conditions"] for r in block["runs"]]
 
 
 def _noise_run_params(config, *, protocol, scenario, condition, level, run, kp_rate=None):
@@ -127,11 +158,10 @@ SEED = dict(ge=0, le=2**32 - 1)
 
 
 @dataclass(frozen=True, kw_only=True)
-class NoiseRun(Params):
-    """One noise run (and one run of the KP sweep): ``sampling.learning.run``."""
+class WakeSleepKeys(Params):
+    """The keys every wake-sleep training run shares (spec sampling §3): neuron and phase lengths,
+    initial draws, clipping, noise, schedule, learning rates and the target / init / simulation seeds."""
 
-    label: ClassVar[str] = "sampling"
-    dim: int = key(ge=1)
     tau_ref: int = key(ge=1)
     tau_syn: int = key(ge=1)
     dur: int = key(ge=1, allowed="a positive integer (sleep phase in tau_ref)")
@@ -139,11 +169,8 @@ class NoiseRun(Params):
     bias_init: float = key(ge=0)
     max_w: float = key(gt=0)
     max_b: float = key(gt=0)
-    alpha: float = key()
-    beta: float = key()
-    simulator: str = key(choices=("event", "per_step"))
-    record_steps: int = key(ge=0)
-    protocol: str = key(choices=PROTOCOLS)
+    alpha: float = key(gt=0)
+    beta: float = key(gt=0)
     name: str = key()
     init_noise: float = key(ge=0)
     sigma_p: float = key(ge=0)
@@ -158,7 +185,21 @@ class NoiseRun(Params):
     seed_init: int = key(**SEED)
     seed_sim: int = key(**SEED)
 
+
+@dataclass(frozen=True, kw_only=True)
+class NoiseRun(WakeSleepKeys):
+    """One noise run (and one run of the KP sweep): ``sampling.learning.run``."""
+
+    label: ClassVar[str] = "sampling"
+    dim: int = key(ge=1)
+    simulator: str = key(choices=("event", "per_step"))
+    record_steps: int = key(ge=0)
+    protocol: str = key(choices=PROTOCOLS)
+
     def relations(self):
+        if self.dim > MAX_EXACT_DIM:
+            yield "dim", self.dim, (f"<= {MAX_EXACT_DIM}: D_KL needs the exact target over the 2^dim states (larger "
+                                    "networks: the large_network experiment, which reports moment errors)")
         if self.protocol == "A" and self.lr_kp != 0:
             yield "lr_kp", self.lr_kp, "0 in protocol A (Kolen-Pollack decay exists only in protocol B)"
 
@@ -178,3 +219,26 @@ class EiGrid(Params):
     def relations(self):
         if self.w_max < self.w_min:
             yield "w_max", self.w_max, f">= w_min = {self.w_min}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LargeNetworkRun(WakeSleepKeys):
+    """One run of the large sparse network (issue 11): ``sampling.learning.run_large``."""
+
+    label: ClassVar[str] = "sampling large_network"
+    dim: int = key(ge=2, le=100_000)
+    partners: int = key(ge=1)
+    probes: int = key(ge=1)
+    target: str = key(choices=("gibbs", "exact"))
+    gibbs_sweeps: int = key(ge=10)
+    gibbs_burn_in: int = key(ge=0)
+    seed_gibbs: int = key(**SEED)
+
+    def relations(self):
+        if self.partners > self.dim - 1:
+            yield "partners", self.partners, f"<= dim - 1 = {self.dim - 1}"
+        if 2 * self.partners + self.probes > self.dim - 1:
+            yield "probes", self.probes, f"<= dim - 1 - 2 partners = {self.dim - 1 - 2 * self.partners} (unconnected)"
+        if self.target == "exact" and self.dim > MAX_EXACT_DIM:
+            yield "target", self.target, (f"'gibbs' for dim = {self.dim} > {MAX_EXACT_DIM} (the exact target "
+                                          "enumerates the 2^dim states)")

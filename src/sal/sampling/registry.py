@@ -1,11 +1,12 @@
 """The sampling networks' contract (see ``sal.contract``): noise sweeps per protocol (figs 4, 5), the
-Kolen-Pollack decay-rate sweep (fig S2) and Dale's law in the E-I system (fig 10)."""
+Kolen-Pollack decay-rate sweep (fig S2), Dale's law in the E-I system (fig 10) and the large sparse
+networks (beyond the paper, issue 11)."""
 
 from ..contract import Experiment, Family, Headline, Summary, figures
 from ..plotting.sampling import FIGURES
 from . import summaries
-from .experiments import ei_phase_plane, ei_rates, run
-from .params import EiGrid, NoiseRun, kp_labels, run_params, sweep_labels
+from .experiments import ei_phase_plane, ei_rates, run, run_large
+from .params import EiGrid, LargeNetworkRun, NoiseRun, kp_labels, large_labels, run_params, sweep_labels
 
 RUN_CONSTRAINTS = {"protocol": "A|B", "scenario": "syn_noise|plast_noise", "condition": "none|sal|kp",
                    "level": r"[0-9.]+", "run": r"\d+", "kp_rate": r"[0-9.e+-]+"}
@@ -22,6 +23,10 @@ def _kp_runs(block, protocol, scenario):
             for lvl, rate, r in kp_labels(block["protocols"][protocol], scenario)]
 
 
+def _large_runs(block):
+    return [((n, c, r), {"size": n, "condition": c, "run": r}) for n, c, r in large_labels(block["large_network"])]
+
+
 def _products(block):
     """Protocol B (the paper's current revision) is the main study; another protocol's figures get a suffix."""
     seed = block["dales_law"]["seed"]
@@ -32,6 +37,8 @@ def _products(block):
             products[scenario] = f"results/sampling/{protocol}/{scenario}/summary.nc"
         for scenario in (pb.get("kp_sweep") or {}).get("rates", {}):
             products[f"kp_{scenario}"] = f"results/sampling/{protocol}/{scenario}/kp_sweep/summary.nc"
+    if block.get("large_network"):
+        out[""]["large_network"] = "results/sampling/large_network/summary.nc"
     return out
 
 
@@ -50,6 +57,10 @@ FAMILY = Family(
         Experiment("kp_run", run, "{protocol}/{scenario}/kp_sweep/noise~{level}/rate~{kp_rate}/run~{run}.nc",
                    lambda block, **wc: run_params(block, "noise_run", condition="kp", **wc), check=NoiseRun.check,
                    constraints=RUN_CONSTRAINTS, resources={"mem_mb": 500, "runtime": 240}, kind="sampling.run"),
+        Experiment("large_network_run", run_large, "large_network/n~{size}/{condition}/run~{run}.nc",
+                   lambda block, **wc: run_params(block, "large_network_run", **wc), check=LargeNetworkRun.check,
+                   constraints={"size": r"\d+", "condition": "baseline|none|sal|kp", "run": r"\d+"},
+                   resources={"mem_mb": 2000, "runtime": 600}, group="large", kind="sampling.run_large"),
         _ei("ei_phase_plane", ei_phase_plane),
         _ei("ei_rates", ei_rates),
     ),
@@ -60,6 +71,8 @@ FAMILY = Family(
                     "highlight": block["protocols"][protocol]["scenarios"][scenario]["highlight"]}),
         Summary("kp_sweep", summaries.kp_sweep_summary, "kp_run", "{protocol}/{scenario}/kp_sweep/summary.nc",
                 _kp_runs),
+        Summary("large_network", summaries.large_network_summary, "large_network_run", "large_network/summary.nc",
+                _large_runs),
     ),
     figures=figures(FIGURES),
     products=_products,

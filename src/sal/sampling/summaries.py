@@ -18,15 +18,35 @@ def noise_sweep_summary(runs: dict, scenario: str, highlight: float) -> xr.Datas
     trajectories the figure shows.
     """
     ds = combine(runs, ("condition", "level", "run"), "sampling.noise_sweep_summary")
-    ds = ds[["dkl", "dkl_missing_states", "asymmetry"]]
-    for var in ("dkl", "asymmetry"):
-        q = np.quantile(ds[var].values, QUANTILES, axis=ds[var].get_axis_num("run"), method="inverted_cdf")
-        ds[f"{var}_quartiles"] = (("quantile", "condition", "level", "iteration"), q,
-                                  {"long_name": f"quartiles over runs of {var}"})
+    ds = _with_quartiles(ds[["dkl", "dkl_missing_states", "asymmetry"]], ("dkl", "asymmetry"))
     ds["dkl_infinite"] = np.isinf(ds["dkl"]).sum("run")
     ds["dkl_infinite"].attrs["long_name"] = "runs whose D_KL is infinite (unsampled target states)"
     ds["scenario"] = scenario
     ds["highlight_level"] = float(highlight)
+    return ds.assign_coords(quantile=list(QUANTILES))
+
+
+def _with_quartiles(ds: xr.Dataset, names) -> xr.Dataset:
+    """``ds`` with ``<name>_quartiles`` (dims quantile + the variable's without run) for every name."""
+    for var in names:
+        q = np.quantile(ds[var].values, QUANTILES, axis=ds[var].get_axis_num("run"), method="inverted_cdf")
+        dims = ("quantile", *(d for d in ds[var].dims if d != "run"))
+        ds[f"{var}_quartiles"] = (dims, q, {"long_name": f"quartiles over runs of {var}"})
+    return ds
+
+
+LARGE_VARIABLES = ("asymmetry", "mean_error", "coact_error", "probe_error", "mean_error_noise", "coact_error_noise",
+                   "probe_error_noise")
+
+
+def large_network_summary(runs: dict) -> xr.Dataset:
+    """Large-network runs stacked over (size, condition, run): their per-cycle errors and asymmetry with
+    quartiles over runs (the networks' weights differ in size and are left out)."""
+    ds = combine({k: v[list(LARGE_VARIABLES)] for k, v in runs.items()}, ("size", "condition", "run"),
+                 "sampling.large_network_summary")
+    ds = _with_quartiles(ds, LARGE_VARIABLES)
+    for var in LARGE_VARIABLES:
+        ds[f"{var}_quartiles"].attrs["units"] = "1"
     return ds.assign_coords(quantile=list(QUANTILES))
 
 
