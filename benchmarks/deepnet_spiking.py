@@ -1,11 +1,16 @@
 """Benchmark of the spiking feedback-learning phases of the deep-network family (spec deepnet §2-§5).
 
-    python benchmarks/deepnet_spiking.py [--skip-paper-fig7]
+    python benchmarks/deepnet_spiking.py [--skip-paper-fig7] [--synapses-only]
 
 Reference: the official PyTorch SAL phase costs ~0.77 s per step at batch 32 for [1600, 384, 192, 10]
 (~200 h per 100-epoch run); target <= 5 ms per step on one core. Prints the SAL phase's ms per step
 (median over blocks after warm-up), the RDD phase's cost per simulated second and per 90-s epoch,
 and the run times of the reduced fig-7 / fig-9 experiments (plus the paper-scale fig 7).
+
+Then the SAL phase's cost per step against the number of synapses for the fully connected networks of
+fig S4 (Fashion-MNIST inputs; the event-driven kernel costs one weight row per spike, so it should grow
+about linearly with the synapses at a given firing rate), with the fitted exponent of cost ∝ synapses^k
+(``--synapses-only``: just this part).
 """
 
 import statistics
@@ -23,9 +28,13 @@ from sal.deepnet.scatter import initial_salnet
 OFFICIAL_MS_PER_STEP = 770.0
 
 
-def sal_ms_per_step(batch, block_steps=500, blocks=5):
-    W, b, B = initial_salnet(FC_SIZES, 0)
-    phase = SALPhase(FC_SIZES, batch=batch, block_steps=block_steps, blocks_per_epoch=1, rng=np.random.default_rng(1))
+#: fig S4's networks: [inputs, hidden..., classes] (the width sweep at depth 2, the depth sweep at width 256)
+SCALING_SIZES = [[784, w, w, 10] for w in (64, 128, 256, 512, 1024)] + [[784] + [256] * d + [10] for d in (1, 4, 6)]
+
+
+def sal_ms_per_step(batch, block_steps=500, blocks=5, sizes=FC_SIZES):
+    W, b, B = initial_salnet(sizes, 0)
+    phase = SALPhase(sizes, batch=batch, block_steps=block_steps, blocks_per_epoch=1, rng=np.random.default_rng(1))
     phase.run(W, b, B)  # compile / load the cache, reach the stationary firing regime
     wall, cpu = [], []
     for _ in range(blocks):
@@ -60,7 +69,28 @@ def final_angles(ds):
     return ", ".join(f"{a} {v:.1f} deg" for a, v in zip(ds["algorithm"].values, ds["angle"].values[:, -1]))
 
 
+def sal_cost_against_synapses(batch=32):
+    """Print the SAL phase's CPU ms per step for every network of fig S4 against its synapses; fit the exponent."""
+    print(f"SAL phase cost against synapses (batch {batch}, CPU time, median of 5 blocks of 500 steps):")
+    synapses, cost = [], []
+    for sizes in sorted(SCALING_SIZES, key=lambda n: sum(a * b for a, b in zip(n[:-1], n[1:]))):
+        n_syn = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+        _, cpu, rate, _ = sal_ms_per_step(batch, sizes=sizes)
+        synapses.append(n_syn)
+        cost.append(cpu)
+        print(f"  {str(sizes):40s} {n_syn:8d} synapses {sum(sizes):5d} neurons: {cpu:6.3f} ms/step, "
+              f"{1e6 * cpu / n_syn:5.2f} ns per synapse, {rate:4.0f} spikes per step and copy; "
+              f"fig-8 phase (10000 steps) {10 * cpu:5.1f} s per epoch")
+    k = np.polyfit(np.log(synapses), np.log(cost), 1)[0]
+    top = np.log(cost[-1] / cost[-2]) / np.log(synapses[-1] / synapses[-2])
+    print(f"  cost ~ synapses^{k:.2f} over all (1 = linear; small networks pay a per-neuron cost), "
+          f"^{top:.2f} between the two largest")
+
+
 def main():
+    if "--synapses-only" in sys.argv:
+        sal_cost_against_synapses()
+        return
     for batch in (32, 64):
         wall, cpu, rate, _ = sal_ms_per_step(batch)
         line = (f"SAL sleep phase {FC_SIZES}, batch {batch}: {wall:5.2f} ms/step wall, {cpu:5.2f} ms/step CPU "
@@ -90,6 +120,7 @@ def main():
     t9, ds9 = timed(salnet, p9, 0)
     print(f"fig 9 reduced ({p9['sizes']}, {p9['epochs']} epochs x {p9['steps']} steps, batch {p9['batch']}): "
           f"{t9:.2f} s; angles {np.round(ds9['angle'].values[0], 1)} -> {np.round(ds9['angle'].values[-1], 1)} deg")
+    sal_cost_against_synapses()
 
 
 if __name__ == "__main__":

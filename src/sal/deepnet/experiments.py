@@ -1,8 +1,13 @@
 """The deep-network experiments as run functions (spec deepnet): fig 7 (weight scatter), fig 8 (CNN training
-per method and seed, checkpointed: ``train.train``, the training loop) and fig 9 (SALNet), as params ->
-xarray.Dataset. Their parameters are built and checked in ``params``."""
+per method and seed, checkpointed: ``train.train``, the training loop), fig 9 (SALNet) and the depth and width
+study of fully connected networks (fig S4: ``scaling_run``), as params -> xarray.Dataset. Their parameters
+are built and checked in ``params``."""
 
 from __future__ import annotations
+
+import json
+from functools import partial
+from pathlib import Path
 
 import numpy as np
 import xarray as xr
@@ -10,14 +15,20 @@ import xarray as xr
 from ..progress import Progress
 from ..rng import generator, substreams
 from ..store import provenance
-from .params import Salnet, WeightScatter
+from .data import load_dataset
+from .network import CNN
+from .params import Salnet, ScalingRun, WeightScatter
 from .rdd import RDDPhase
 from .salphase import SALPhase, alignment_angles
 from .scatter import ALGORITHMS, initial_salnet, initial_weights_fig7
 from .stdwi import STDWI
-from .train import train
+from .train import fit, train
 
-__all__ = ["weight_scatter", "train", "salnet"]
+__all__ = ["weight_scatter", "train", "salnet", "scaling_run"]
+
+#: the per-epoch results of ``train.fit`` a scaling run keeps
+SCALING_VARIABLES = ["train_loss", "train_accuracy", "test_loss", "test_accuracy", "angle", "initial_angle",
+                     "gradient_angle", "initial_gradient_angle"]
 
 
 def _var(dims, data, long_name, units="1"):
@@ -105,3 +116,41 @@ def salnet(params: dict, seed: int) -> xr.Dataset:
         "time": ("epoch", seconds, {"units": "s", "long_name": "simulated time (steps x copies x 1 ms)"}),
     }
     return xr.Dataset(data, coords=coords, attrs=provenance("deepnet.salnet", p, seed))
+
+
+def scaling_run(params: dict, checkpoint=None) -> xr.Dataset:
+    """Depth and width study: one fully connected network (``depth`` hidden layers of ``width`` units, a
+    ``CNN`` without conv blocks) trained by ``train.fit`` with every method and seed of ``params``, stacked
+    over (method, seed).
+
+    One seed gives every method the same initial W (the draw order does not depend on the method). SAL runs
+    its phase (``sal_phase``: ``SALPhase`` keyword arguments) before every epoch, as in fig 8; KP has
+    ``kp_weight_decay`` on W and B, the others none. With ``checkpoint`` (a path), each (method, seed) run
+    checkpoints to ``<checkpoint>.<method>~<seed>`` and resumes from it; those files are removed at the end.
+    """
+    p = json.loads(json.dumps(ScalingRun.check(params)))
+    data = load_dataset(p["dataset"], p["data_path"])
+    hidden = [p["width"]] * p["depth"]
+    shared = {k: p[k] for k in ("dataset", "data_path", "epochs", "batch_size", "test_batch_size", "lr",
+                                "momentum", "double_softmax", "augment")}
+    runs, checkpoints = [], []
+    for method in p["methods"]:
+        parts = []
+        for seed in p["seeds"]:
+            decay = p["kp_weight_decay"] if method == "kp" else 0.0
+            run = {**shared, "method": method, "seed": seed, "hidden": hidden, "weight_decay": decay,
+                   "phase": p["sal_phase"] if method == "sal" else {}}
+            path = None if checkpoint is None else Path(f"{checkpoint}.{method}~{seed}")
+            checkpoints.append(path)
+            build = partial(CNN, method, data.input_shape, channels=(), hidden=hidden, weight_decay=decay)
+            ds = fit(run, data, build, path, gradient_batch=p["gradient_batch"])
+            parts.append(ds[SCALING_VARIABLES])
+        runs.append(xr.concat(parts, "seed"))
+    ds = xr.concat(runs, "method").assign_coords(
+        method=("method", p["methods"], {"long_name": "feedback method"}),
+        seed=("seed", p["seeds"], {"long_name": "initialisation and training seed"}))
+    for path in checkpoints:
+        if path is not None:
+            path.unlink(missing_ok=True)
+    ds.attrs = provenance("deepnet.scaling_run", p)
+    return ds

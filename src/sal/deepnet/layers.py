@@ -319,12 +319,15 @@ class Linear:
 
     Backward: dW = δᵀx, db = Σδ (always); dx = δ M with M = W ("W", backprop), B ("B": FA, SAL, RDD, KP) or
     B ⊙ sign W ("sign": SC-FA, B holds |B₀|). ``learn_feedback`` (Kolen-Pollack) gives B the same gradient δᵀx.
+    The first layer of a network without conv layers skips its input gradient (``input_grad=False``).
     """
 
-    def __init__(self, name, n_in, n_out, rng, dtype, feedback="W", learn_feedback=False, weight_decay=0.0):
+    def __init__(self, name, n_in, n_out, rng, dtype, feedback="W", learn_feedback=False, weight_decay=0.0,
+                 input_grad=True):
         if feedback not in FEEDBACK:
             raise ValueError(f"linear feedback must be one of {FEEDBACK}, got {feedback!r}")
         self.name, self.feedback, self.learn_feedback = name, feedback, learn_feedback
+        self.input_grad = input_grad
         self.W = Param(uniform(rng, n_in, (n_out, n_in), dtype), weight_decay)
         self.B = Param(uniform(rng, n_in, (n_out, n_in), dtype), weight_decay)
         self.b = Param(uniform(rng, n_in, (n_out,), dtype))
@@ -355,7 +358,7 @@ class Linear:
         self.b.grad = dy.sum(axis=0)
         if self.learn_feedback:
             self.B.grad = self.W.grad
-        return dy @ self.feedback_matrix()
+        return dy @ self.feedback_matrix() if self.input_grad else None
 
 
 def softmax(z: np.ndarray) -> np.ndarray:

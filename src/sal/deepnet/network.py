@@ -2,7 +2,9 @@
 
 Two conv blocks (Conv k×k, no bias → ReLU → BatchNorm2d → MaxPool 2), then fc1 → ReLU → BatchNorm1d,
 fc2 → ReLU → BatchNorm1d, fc3 → softmax (in the loss). Paper: 64 channels, k = 5, FC [n_flat, 384, 192, 10];
-``small_network()`` is the 8×8-digits variant of the quick study.
+``small_network()`` is the 8×8-digits variant of the quick study. Without conv blocks (``channels=()``) the
+same class is the fully connected network of the depth and width study: flattened pixels, then any number of
+fc → ReLU → BatchNorm1d blocks, then the output layer.
 
 A method is a choice of feedback in the FC and conv layers (the same layer classes for all):
 
@@ -52,8 +54,10 @@ def small_network() -> dict:
 
 
 def flat_size(input_shape, channels, kernel, padding) -> int:
-    """Features after the two conv blocks for an (H, W, C) input."""
-    h, w = input_shape[:2]
+    """Features after the conv blocks (H·W·C without any) for an (H, W, C) input."""
+    h, w, c = input_shape
+    if not channels:
+        return h * w * c
     for _ in channels:
         h, w = (h + 2 * padding - kernel + 1) // 2, (w + 2 * padding - kernel + 1) // 2
     if h < 1 or w < 1:
@@ -102,7 +106,8 @@ class CNN:
         self.fc = []
         n_fc = len(self.sizes) - 1
         for i, (n_in, n_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:]), start=1):
-            fc = Linear(f"fc{i}", n_in, n_out, rng, dtype, fc_feedback, learn_feedback, weight_decay)
+            fc = Linear(f"fc{i}", n_in, n_out, rng, dtype, fc_feedback, learn_feedback, weight_decay,
+                        input_grad=bool(channels) or i > 1)
             self.fc.append(fc)
             self.layers.append(fc)
             if i < n_fc:
@@ -116,9 +121,12 @@ class CNN:
         return x
 
     def backward(self, dz) -> None:
-        """Propagate dL/dscores; fills every parameter's gradient."""
+        """Propagate dL/dscores; fills every parameter's gradient (stops at the first layer that needs no
+        input gradient)."""
         for layer in reversed(self.layers):
             dz = layer.backward(dz)
+            if dz is None:
+                break
 
     def params(self):
         """The parameters SGD updates (FC B only for KP)."""
@@ -146,6 +154,33 @@ class CNN:
         """Alignment of W with the feedback actually used, per FC layer (see :func:`alignment`)."""
         rows = [alignment(fc.W.value, fc.feedback_matrix()) for fc in self.fc]
         return {key: np.array([r[key] for r in rows]) for key in rows[0]}
+
+    def gradient_angles(self, loss, x, labels) -> np.ndarray:
+        """Gradient alignment: angle (degrees) between each FC layer's weight gradient δᵀx under this
+        network's feedback and the one backprop gives on the same batch (0 for bp and the output layer).
+
+        One forward pass in training mode (batch statistics, as in SGD), then two backward passes, the second
+        with every layer's feedback set to W. The BatchNorm running statistics are restored, so training is
+        unchanged (the gradient buffers are overwritten, but SGD refills them before every step).
+        """
+        norms = [layer for layer in self.layers if isinstance(layer, BatchNorm)]
+        running = [(bn.running_mean.copy(), bn.running_var.copy()) for bn in norms]
+        loss.forward(self.forward(x, train=True), labels)
+        dz = loss.backward()
+        self.backward(dz)
+        own = [fc.W.grad for fc in self.fc]  # backward allocates new gradient arrays: these stay
+        feedback = [(layer, layer.feedback) for layer in self.fc + self.convs]
+        for layer, _ in feedback:
+            layer.feedback = "W"
+        try:
+            self.backward(dz)
+        finally:
+            for layer, used in feedback:
+                layer.feedback = used
+        for bn, (mean, var) in zip(norms, running):
+            np.copyto(bn.running_mean, mean)
+            np.copyto(bn.running_var, var)
+        return np.array([angle(g, fc.W.grad) for g, fc in zip(own, self.fc)])
 
 
 def alignment(W: np.ndarray, M: np.ndarray) -> dict:

@@ -1,6 +1,7 @@
 """The deep-network experiments' parameters (spec deepnet §1, §4, §5): the paper's and the quick study's
-settings of fig 7 (weight scatter), fig 8 (CNN training) and fig 9 (SALNet), the runs built from the
-``deepnet`` config block, and the typed parameter model of each experiment."""
+settings of fig 7 (weight scatter), fig 8 (CNN training) and fig 9 (SALNet), of the depth and width study
+of fully connected networks (fig S4, beyond the paper), the runs built from the ``deepnet`` config block,
+and the typed parameter model of each experiment."""
 
 from __future__ import annotations
 
@@ -61,6 +62,25 @@ def quick_params_fig9(eta: float = 0.04, seed: int = 0) -> dict:
     return {**paper_params_fig9(eta, seed), "sizes": [100, 40, 20, 10], "epochs": 20, "batch": 8, "steps": 250}
 
 
+#: feedback methods of the depth and width study (bp_fa is bp without conv layers)
+SCALING_METHODS = ("bp", "fa", "kp", "scfa", "sal")
+
+
+def scaling_params(dataset: str, depth: int, width: int) -> dict:
+    """One shape of the depth and width study: ``depth`` hidden layers of ``width`` units (fc → ReLU →
+    BatchNorm1d each) on flattened images, trained with BP, FA, KP and SAL for seeds 0-2 by fig 8's SGD
+    (lr 0.01, momentum 0.9, KP weight decay 1e-3 on W and B; batch 32 on digits, 128 otherwise) with the clean
+    cross-entropy and no augmentation; the gradient alignment is measured on the first 512 training images.
+    ``sal_phase``: keyword arguments of ``SALPhase`` ({} = fig 8's phase, 5 blocks of 2000 steps at batch 32)."""
+    fig8 = quick_params("bp", 0) if dataset == "digits" else paper_params(dataset, "bp", 0)
+    return {
+        "dataset": dataset, "data_path": default_path(dataset), "depth": int(depth), "width": int(width),
+        "methods": ["bp", "fa", "kp", "sal"], "seeds": [0, 1, 2], "epochs": 20,
+        **{k: fig8[k] for k in ("batch_size", "test_batch_size", "lr", "momentum")},
+        "kp_weight_decay": 1e-3, "double_softmax": False, "augment": False, "gradient_batch": 512, "sal_phase": {},
+    }
+
+
 def run_params(config: dict, experiment: str, **labels) -> dict:
     """Parameters of one run from the ``deepnet`` config block.
 
@@ -80,7 +100,19 @@ def run_params(config: dict, experiment: str, **labels) -> dict:
         f9 = config["fig9"]
         p = paper_params_fig9(float(labels["eta"]), int(labels["seed"]))
         return {**p, **{k: f9[k] for k in ("sizes", "epochs", "batch", "steps") if f9.get(k) is not None}}
-    raise ValueError(f"unknown deepnet experiment {experiment!r}; known: weight_scatter, train, salnet")
+    if experiment == "scaling_run":
+        sc = config["scaling"]
+        p = scaling_params(labels["dataset"], int(labels["depth"]), int(labels["width"]))
+        return {**p, **{k: sc[k] for k in ("methods", "seeds", "epochs", "gradient_batch", "sal_phase")}}
+    raise ValueError(f"unknown deepnet experiment {experiment!r}; known: weight_scatter, train, salnet, scaling_run")
+
+
+DATA_PATH_RULE = "the folder the data set was retrieved into (a non-empty string; None only for digits)"
+
+
+def _data_path_relation(dataset, data_path):
+    if data_path == "" or data_path is None and dataset != "digits":
+        yield "data_path", data_path, DATA_PATH_RULE
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,8 +132,7 @@ class Train(Params):
 
     label: ClassVar[str] = "deepnet"
     dataset: str = key(choices=tuple(DATASETS))
-    data_path: str | None = key(allowed="the folder the data set was retrieved into (a non-empty string; "
-                                        "None only for digits)")
+    data_path: str | None = key(allowed=DATA_PATH_RULE)
     method: str = key(choices=tuple(sorted(METHODS)))
     seed: int = key(**SEED)
     epochs: int = key(ge=1)
@@ -116,9 +147,35 @@ class Train(Params):
     phase: dict = key(allowed="a mapping of keyword arguments of the SAL/RDD phase class")
 
     def relations(self):
-        if self.data_path == "" or self.data_path is None and self.dataset != "digits":
-            yield "data_path", self.data_path, ("the folder the data set was retrieved into (a non-empty string; "
-                                                "None only for digits)")
+        yield from _data_path_relation(self.dataset, self.data_path)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScalingRun(Params):
+    """One network shape of the depth and width study, every method and seed: ``experiments.scaling_run``."""
+
+    label: ClassVar[str] = "deepnet scaling_run"
+    dataset: str = key(choices=tuple(DATASETS))
+    data_path: str | None = key(allowed=DATA_PATH_RULE)
+    depth: int = key(ge=1, le=100)
+    width: int = key(ge=1, le=100000)
+    methods: list[str] = key(min_length=1, unique=True, choices=SCALING_METHODS)
+    seeds: list[int] = key(min_length=1, unique=True, **SEED)
+    epochs: int = key(ge=1)
+    batch_size: int = key(ge=1)
+    test_batch_size: int = key(ge=1)
+    lr: float = key(ge=0)
+    momentum: float = key(ge=0)
+    kp_weight_decay: float = key(ge=0)
+    double_softmax: bool = key()
+    augment: bool = key()
+    gradient_batch: int = key(ge=2)
+    sal_phase: dict = key(allowed="a mapping of keyword arguments of SALPhase")
+
+    def relations(self):
+        yield from _data_path_relation(self.dataset, self.data_path)
+        if "bp" not in self.methods:
+            yield "methods", self.methods, "a list including bp (the reference of the accuracy gap)"
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,11 +1,12 @@
 """The deep networks' contract (see ``sal.contract``): weight estimation from spikes (fig 7), CNN training
-with seven feedback methods (fig 8) and SALNet (fig 9)."""
+with seven feedback methods (fig 8), SALNet (fig 9) and the depth and width study of fully connected
+networks (fig S4, beyond the paper)."""
 
 from ..contract import Experiment, Family, Headline, Summary, figures
 from ..plotting.deepnet import FIGURES
 from . import summaries
-from .experiments import salnet, train, weight_scatter
-from .params import Salnet, Train, WeightScatter, run_params
+from .experiments import salnet, scaling_run, train, weight_scatter
+from .params import Salnet, ScalingRun, Train, WeightScatter, run_params
 
 
 def _training_runs(block):
@@ -17,6 +18,16 @@ def _training_runs(block):
 def _salnet_runs(block):
     f9 = block["fig9"]
     return [((e, s), {"eta": f"{e:g}", "seed": s}) for e in f9["etas"] for s in f9["seeds"]]
+
+
+def _scaling_runs(block, dataset):
+    """One run per network shape: the depth sweep, then the widths of the width sweep not in it."""
+    return [((f"{d}x{w}",), {"dataset": dataset, "depth": d, "width": w})
+            for d, w in summaries.scaling_shapes(block["scaling"])]
+
+
+def _scaling_options(block, dataset):
+    return {k: block["scaling"][k] for k in summaries.SWEEP_KEYS}
 
 
 FAMILY = Family(
@@ -35,15 +46,24 @@ FAMILY = Family(
         Experiment("salnet", salnet, "salnet/eta~{eta}/seed~{seed}.nc",
                    lambda block, **wc: run_params(block, "salnet", **wc), seeded=True, check=Salnet.check,
                    resources={"mem_mb": 2000, "runtime": 600}, group=None),
+        Experiment("scaling_run", scaling_run, "scaling/{dataset}/hidden~{depth}x{width}.nc",
+                   lambda block, **wc: run_params(block, "scaling_run", **wc), checkpoint=True, check=ScalingRun.check,
+                   constraints={"dataset": "digits|fashion_mnist|cifar10|svhn", "depth": r"\d+", "width": r"\d+"},
+                   resources={"mem_mb": 2000, "runtime": 600}, group="scaling_runs",
+                   dataset=lambda wildcards: wildcards["dataset"]),
     ),
     summaries=(
         Summary("training", summaries.training_summary, "train", "training/summary.nc", _training_runs),
         Summary("salnet", summaries.salnet_summary, "salnet", "salnet/summary.nc", _salnet_runs),
+        Summary("scaling", summaries.scaling_summary, "scaling_run", "scaling/{dataset}/summary.nc", _scaling_runs,
+                _scaling_options),
     ),
     figures=figures(FIGURES),
     products=lambda block: {"": {
         "weight_scatter": f"results/deepnet/weight_scatter/seed~{block['fig7']['seed']}.nc",
         "training": "results/deepnet/training/summary.nc",
-        "salnet": "results/deepnet/salnet/summary.nc"}},
-    headline=(Headline("headline_numbers_deepnet", summaries.headline_rows, summaries.PAPER),),
+        "salnet": "results/deepnet/salnet/summary.nc",
+        "scaling": f"results/deepnet/scaling/{block['scaling']['dataset']}/summary.nc"}},
+    headline=(Headline("headline_numbers_deepnet", summaries.headline_rows, summaries.PAPER),
+              Headline("headline_numbers_deepnet", summaries.scaling_headline_rows, summaries.PAPER)),
 )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import numpy as np
 import xarray as xr
 
-from ..store import combine
+from ..store import combine, parameters
 
 METRICS = ["train_accuracy", "test_accuracy", "test_loss", "angle", "initial_angle"]
 
@@ -30,6 +31,88 @@ def final_accuracy(training: xr.Dataset) -> xr.DataArray:
 def salnet_summary(runs: dict) -> xr.Dataset:
     """Fig-9 runs stacked over (eta, seed)."""
     return combine(runs, ("eta", "seed"), "deepnet.salnet_summary")
+
+
+#: the config keys of the two sweeps of the depth and width study
+SWEEP_KEYS = ("depths", "depth_width", "width_depth", "widths")
+#: the methods compared with BP in the depth and width study, in the order they are drawn and listed
+SCALING_ORDER = ("fa", "scfa", "kp", "sal")
+
+
+def scaling_shapes(block: dict) -> list[tuple[int, int]]:
+    """(depth, width) of every network of the depth and width study (config ``deepnet.scaling``): the depth
+    sweep at ``depth_width``, then the width sweep at ``width_depth`` (shapes in both are run once)."""
+    shapes = [(d, block["depth_width"]) for d in block["depths"]]
+    shapes += [(block["width_depth"], w) for w in block["widths"]]
+    return list(dict.fromkeys(shapes))
+
+
+def scaling_summary(runs: dict, depths, depth_width, width_depth, widths) -> xr.Dataset:
+    """Scaling runs stacked over shape ("<depth>x<width>"), with coordinates depth, width and the sweeps each
+    shape belongs to. The layers are fc1 … fc_{deepest + 1}: NaN where a network has fewer (the output layer
+    is fc_{depth + 1}); layer sizes stay in each run's parameters."""
+    n_layers = max(ds.sizes["layer"] for ds in runs.values())
+    layers = [f"fc{k}" for k in range(1, n_layers + 1)]
+    summary = combine({k: ds.drop_vars(["layer_size_in", "layer_size_out"]).reindex(layer=layers)
+                       for k, ds in runs.items()}, ("shape",), "deepnet.scaling_summary")
+    summary = summary.reindex(shape=[labels[0] for labels in runs], layer=layers)  # run order, not sorted
+    p = [parameters(runs[(shape,)]) for shape in summary["shape"].values]
+    depth, width = np.array([q["depth"] for q in p]), np.array([q["width"] for q in p])
+    return summary.assign_coords(
+        depth=("shape", depth, {"units": "1", "long_name": "hidden layers"}),
+        width=("shape", width, {"units": "1", "long_name": "units per hidden layer"}),
+        in_depth_sweep=("shape", np.isin(depth, depths) & (width == depth_width),
+                        {"units": "1", "long_name": f"in the depth sweep (width {depth_width})"}),
+        in_width_sweep=("shape", np.isin(width, widths) & (depth == width_depth),
+                        {"units": "1", "long_name": f"in the width sweep (depth {width_depth})"}))
+
+
+def scaling_metrics(scaling: xr.Dataset) -> xr.Dataset:
+    """Per shape, method and seed of a scaling summary: the final test accuracy (``final_accuracy``), its gap
+    to BP of the same seed (BP - method: the same initial W), the final angle(W, B) averaged over the feedback
+    matrices the backward pass uses (fc2 … fc_{depth+1}; fc1's B sends no error anywhere) and the final angle
+    between each hidden layer's weight gradient and backprop's averaged over the hidden layers (fc1 … fc_depth)."""
+    accuracy = final_accuracy(scaling)
+    index = xr.DataArray(np.arange(1, scaling.sizes["layer"] + 1), dims="layer")
+    final = scaling.isel(epoch=-1)
+    used = (index >= 2) & (index <= scaling["depth"] + 1)
+    hidden = index <= scaling["depth"]
+    return xr.Dataset({
+        "accuracy": accuracy,
+        "gap": accuracy.sel({"method": "bp"}) - accuracy,
+        "feedback_angle": final["angle"].where(used).mean("layer"),
+        "gradient_angle": final["gradient_angle"].where(hidden).mean("layer"),
+    })
+
+
+def sweep_shapes(metrics: xr.Dataset, sweep: str) -> xr.Dataset:
+    """The shapes of one sweep ("depth" or "width"), ordered along it."""
+    part = metrics.isel(shape=np.flatnonzero(metrics[f"in_{sweep}_sweep"].values))
+    return part.sortby(sweep)
+
+
+def scaling_headline_rows(scaling):
+    """(key, figure, quantity, ours, measured at) of the depth and width study: per sweep, the accuracy gap to
+    BP, the feedback angle and the gradient angle from the smallest to the largest network (mean over seeds)."""
+    metrics = scaling_metrics(scaling)
+    methods = [m for m in SCALING_ORDER if m in scaling["method"].values]
+    names = " / ".join(m.upper() for m in methods)
+    dataset = parameters(scaling)["runs"][str(scaling["shape"].values[0])]["dataset"]
+    scale = f"{dataset}, {scaling.sizes['seed']} seeds, {scaling.sizes['epoch']} epochs"
+    quantities = (("gap", "test-accuracy gap to BP [pp]", ".1f"), ("feedback_angle", "angle(W, B) [deg]", ".0f"),
+                  ("gradient_angle", "gradient angle to BP [deg]", ".0f"))
+    for sweep, other in (("depth", "width"), ("width", "depth")):
+        part = sweep_shapes(metrics, sweep)
+        if part.sizes["shape"] < 2:
+            continue
+        first, last = part.isel(shape=0), part.isel(shape=-1)
+        at = f"{other} {int(first[other])}"
+        for key, label, fmt in quantities:
+            mean = part[key].mean("seed")
+            ours = " / ".join(f"{float(mean.sel({'method': m}).isel(shape=0)):{fmt}} → "
+                              f"{float(mean.sel({'method': m}).isel(shape=-1)):{fmt}}" for m in methods)
+            yield (f"scaling_{sweep}_{key}", "fig S4",
+                   f"{sweep} {int(first[sweep])} → {int(last[sweep])} ({at}): {label} {names}", ours, scale)
 
 
 def headline_rows(weight_scatter, training):
@@ -61,6 +144,13 @@ PAPER = {"fig7_angles": "official code: SAL ≈ 14, RDD (fixed) ≈ 26, STDWI �
          "accuracy_vs_bp_fa": "SAL close to BP+FA", "accuracy_vs_bp": "SAL close to BP",
          "accuracy_vs_bp_fa_fashion_mnist": "SAL close to BP+FA" + OFFICIAL_FASHION_MNIST,
          "accuracy_vs_bp_fashion_mnist": "SAL close to BP" + OFFICIAL_FASHION_MNIST,
-         "sal_angles": "falls toward 0 in every FC layer", "fa_angles": "stays near 90"}
+         "sal_angles": "falls toward 0 in every FC layer", "fa_angles": "stays near 90",
+         "scaling_depth_gap": "not tested (claims FA 'scales poorly with network size and depth'); FA's gap "
+                              "grows with depth (Bartunov et al. 2018)",
+         "scaling_depth_feedback_angle": "not tested; SAL aligns every layer of frozen networks (fig 9)",
+         "scaling_depth_gradient_angle": "not tested",
+         "scaling_width_gap": "not tested (claims FA 'scales poorly with network size and depth')",
+         "scaling_width_feedback_angle": "not tested",
+         "scaling_width_gradient_angle": "not tested"}
 
 

@@ -8,6 +8,11 @@ before SGD and the others after); sal/rdd additionally log the angle right after
 compare W with the feedback the backward pass actually uses (W for bp and bp_fa, |B₀| ⊙ sign W for scfa,
 B otherwise). The test set doubles as the validation set (as in the paper's code).
 
+:func:`fit` is the loop itself, for any network of the ``CNN`` class (the fully connected networks of the
+depth study are CNNs without conv blocks); with ``gradient_batch`` it also logs the gradient alignment
+(``CNN.gradient_angles``) on the first ``gradient_batch`` training images, at initialisation and after every
+epoch's SGD (no random numbers drawn, so training is unchanged).
+
 Seeding: ``seed`` → ``SeedSequence(seed).spawn(4)`` → Generators for initialisation, batch order,
 augmentation and the phase (handed to the phase object, which keeps it). Every array of the state
 (weights, B, momenta, BatchNorm statistics), the Generators' states, the phase object (pickled: it must
@@ -129,12 +134,30 @@ def train(params: dict, checkpoint=None) -> xr.Dataset:
     atomically after every epoch, and a run finds and resumes it (same parameters; ``epochs`` may grow)."""
     p = json.loads(json.dumps(Train.check(params)))  # a deep copy, as JSON (what the result file stores)
     data = load_dataset(p["dataset"], p["data_path"])
+    return fit(p, data, lambda rng: CNN(p["method"], data.input_shape, rng, **p["network"],
+                                        weight_decay=p["weight_decay"]), checkpoint)
+
+
+def gradient_probe(net, loss, data, n: int):
+    """A function returning ``net.gradient_angles`` on the first ``n`` training images (fixed, not augmented)."""
+    x, labels = data.normalize(data.x_train[:n]), data.y_train[:n]
+    return lambda: net.gradient_angles(loss, x, labels)
+
+
+def fit(p: dict, data, build, checkpoint=None, gradient_batch=None) -> xr.Dataset:
+    """The training loop of ``train`` for the checked parameters ``p`` (a JSON-able dict with the keys of
+    ``params.Train`` except ``network``; it names the checkpoint and the result) on ``data``, for the network
+    ``build(rng)`` returns from the initialisation Generator. ``gradient_batch``: log the gradient alignment
+    on that many training images (None: not)."""
     rngs = dict(zip(STREAMS, substreams(p["seed"], len(STREAMS))))
-    net = CNN(p["method"], data.input_shape, rngs["init"], **p["network"], weight_decay=p["weight_decay"])
+    net = build(rngs["init"])
     loss = SoftmaxCrossEntropy(p["double_softmax"])
     optimizer = SGD(net.params(), p["lr"], p["momentum"])
     phase = make_phase(p["method"], net.sizes, p["phase"], rngs["phase"]) if p["method"] in PHASE_METHODS else None
+    probe = None if gradient_batch is None else gradient_probe(net, loss, data, gradient_batch)
     records = {"initial": net.alignment(), "epochs": []}
+    if probe is not None:
+        records["initial_gradient_angle"] = probe()
 
     path = None if checkpoint is None else Path(checkpoint)
     if path is not None and path.exists():
@@ -157,6 +180,8 @@ def train(params: dict, checkpoint=None) -> xr.Dataset:
         if not all(np.all(np.isfinite(prm.value)) for prm in net.params()):
             raise FloatingPointError(f"deepnet {p['method']}: parameters diverged in epoch {epoch}")
         record["alignment"] = net.alignment()
+        if probe is not None:
+            record["gradient_angle"] = probe()
         records["epochs"].append(record)
         if path is not None:
             _save(path, {"kind": CHECKPOINT_KIND, "params": _resumable(p), "epoch": epoch + 1,
@@ -185,6 +210,12 @@ def _dataset(p: dict, net: CNN, records: dict) -> xr.Dataset:
         data["angle_after_phase"] = xr.Variable(
             ("epoch", "layer"), np.array([r["angle_after_phase"] for r in epochs]),
             {"units": "degree", "long_name": f"angle between W and B right after the epoch's {p['method']} phase"})
+    if "initial_gradient_angle" in records:
+        long_name = "angle between the weight gradient under the method's feedback and backprop's, same batch"
+        data["gradient_angle"] = xr.Variable(("epoch", "layer"), np.array([r["gradient_angle"] for r in epochs]),
+                                             {"units": "degree", "long_name": long_name + ", after the epoch's SGD"})
+        data["initial_gradient_angle"] = xr.Variable(
+            "layer", records["initial_gradient_angle"], {"units": "degree", "long_name": long_name + ", at initialisation"})
     coords = {"epoch": ("epoch", np.arange(1, len(epochs) + 1), {"long_name": "epochs completed"}),
               "layer": ("layer", layers, {"long_name": "fully connected layer"}),
               "layer_size_in": ("layer", net.sizes[:-1], {"long_name": "input size of the layer"}),

@@ -1,4 +1,5 @@
-"""Figures of SAL in deep networks: fig 7 (weight scatter), fig 8 (CNN training), fig 9 (SALNet)."""
+"""Figures of SAL in deep networks: fig 7 (weight scatter), fig 8 (CNN training), fig 9 (SALNet) and fig S4
+(beyond the paper: fully connected networks of growing depth and width)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from ..deepnet.summaries import final_accuracy
+from ..deepnet.summaries import SCALING_ORDER, final_accuracy, scaling_metrics, sweep_shapes
 from ..store import parameters
 from . import method, require_finite, style
 
@@ -184,5 +185,59 @@ def fig9(salnet):
     return fig, pd.DataFrame(rows, columns=["layer", "eta", "time_s", "angle_deg"])
 
 
+SCALING_PANELS = (("gap", "accuracy gap to BP [pp]", "test accuracy: BP − method"),
+                  ("feedback_angle", "angle(W, B) [deg]", "feedback angle (used B)"),
+                  ("gradient_angle", "angle to BP's gradient [deg]", "gradient angle (hidden layers)"))
+
+
+def fig_s4(scaling):
+    """Beyond the paper: accuracy gap to BP, feedback angle and gradient alignment of the final epoch against
+    depth (top row) and width (bottom row), for each method compared with BP; every seed a small point, the
+    seed mean a line. Table: every plotted value."""
+    metrics = scaling_metrics(scaling)
+    methods = [m for m in SCALING_ORDER if m in scaling["method"].values]
+    sweeps = [s for s in ("depth", "width") if metrics[f"in_{s}_sweep"].any()]
+    seeds = metrics["seed"].values
+    rows = []
+    with style():
+        fig, axes = plt.subplots(len(sweeps), len(SCALING_PANELS), figsize=(6.9, 2.2 * len(sweeps) + 0.5),
+                                 layout="constrained", squeeze=False)
+        for r, sweep in enumerate(sweeps):
+            part = sweep_shapes(metrics, sweep)
+            other = "width" if sweep == "depth" else "depth"
+            x = part[sweep].values
+            for c, (key, ylabel, title) in enumerate(SCALING_PANELS):
+                ax = axes[r, c]
+                for j, m in enumerate(methods):
+                    look = method(m)
+                    values = part[key].sel({"method": m}).transpose("shape", "seed").values
+                    require_finite(f"figS4 {key} {m}", values)
+                    jitter = 1 + 0.04 * (j - (len(methods) - 1) / 2)  # multiplicative: the x axes are log 2
+                    ax.plot(np.repeat(x * jitter, len(seeds)), values.ravel(), look.marker, color=look.color,
+                            ms=2, alpha=0.5, mew=0)
+                    ax.plot(x * jitter, values.mean(1), marker=look.marker, ms=3.5, **look.line)
+                    rows += [(sweep, int(d), int(w), m, int(s), key, float(v))
+                             for d, w, vs in zip(part["depth"].values, part["width"].values, values)
+                             for s, v in zip(seeds, vs)]
+                ax.axhline(0, color="0.6", ls=":", lw=0.8)
+                ax.set_xscale("log", base=2)
+                ax.set_xticks(x, [str(v) for v in x])
+                ax.xaxis.set_minor_locator(plt.NullLocator())
+                ax.set_xlabel(f"{sweep} ({'hidden layers' if sweep == 'depth' else 'units per layer'}; "
+                              f"{other} {int(part[other].values[0])})")
+                ax.set_ylabel(ylabel)
+                if key != "gap":
+                    ax.set_ylim(-3, 100)
+                if r == 0:
+                    ax.set_title(title, loc="left", fontsize=7)
+        handles = [plt.Line2D([], [], marker=method(m).marker, ms=3.5, **method(m).line) for m in methods]
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(methods))
+        dataset = parameters(scaling)["runs"][str(scaling["shape"].values[0])]["dataset"]
+        fig.suptitle(f"Fig S4 (beyond the paper): fully connected networks on {DATASET_LABEL[dataset]}, "
+                     f"{len(seeds)} seeds, {scaling.sizes['epoch']} epochs\nlast epoch per seed (points) and seed "
+                     "mean (line); BP is 0 in every panel (dotted)", fontsize=8)
+    return fig, pd.DataFrame(rows, columns=["sweep", "depth", "width", "method", "seed", "quantity", "value"])
+
+
 FIGURES = {"fig7_weight_scatter": fig7, "fig8_cnn_training": fig8, "fig8_methods_datasets": fig8_table,
-           "fig9_salnet": fig9}
+           "fig9_salnet": fig9, "figS4_deepnet_scaling": fig_s4}
