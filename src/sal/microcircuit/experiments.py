@@ -108,7 +108,8 @@ def run(params: dict) -> xr.Dataset:
     Per pattern (end-of-pattern weights; means over the pattern): W10, W21, ..., B1, ..., W_IP<l>,
     W_PI<l>, the alignment angle of every hidden layer l between B_l and W_{l+1,l}ᵀ, mean potentials,
     rates, the nudged output mean after the lag. Per epoch: the validation loss (mean over validation
-    patterns of the mean squared (ū_out - y)) and the alignment angles at the end of the epoch.
+    patterns of the mean squared (ū_out - y); with ``validation_nudged`` False the validation patterns run
+    free, without target) and the alignment angles at the end of the epoch.
     Spike rasters of the patterns in ``raster_patterns`` (default first and last).
     """
     p = Run.check(params)
@@ -130,6 +131,7 @@ def run(params: dict) -> xr.Dataset:
     x = np.concatenate([np.vstack([x_train[idx], x_val]) for idx in schedule])
     y = np.concatenate([np.vstack([y_train[idx], y_val]) for idx in schedule])
 
+    nudged = phase != VALIDATION if p.get("validation_nudged") is False else True  # False: free validation
     net = Microcircuit(p, initial_weights(p), generator(p["poisson_seed"]))
     w_names, b_names = forward_names(depth), backward_names(depth)
     init = net.weights()
@@ -137,7 +139,7 @@ def run(params: dict) -> xr.Dataset:
     progress = Progress(epochs, f"microcircuit {p['condition']} run {p['run_index']}")
     for epoch in range(epochs):
         now = slice(epoch * per_epoch, (epoch + 1) * per_epoch)
-        rec = net.present(x[now], y[now], True, phase, p["steps_per_pattern"], raster=raster[now])
+        rec = net.present(x[now], y[now], nudged, phase, p["steps_per_pattern"], raster=raster[now])
         if not all(np.all(np.isfinite(rec[k])) for k in w_names + b_names):
             raise FloatingPointError(f"weights diverged in epoch {epoch}: {net.weights()}")
         records.append(rec)
@@ -179,7 +181,8 @@ def run(params: dict) -> xr.Dataset:
                                                f"mean interneuron{l} potential")
     data = {
         "validation_loss": _var("epoch", validation_loss, "validation loss: mean over validation patterns of the "
-                                "mean squared error of the nudged output mean after the lag"),
+                                f"mean squared error of the {'nudged' if nudged is True else 'free'} output mean "
+                                "after the lag"),
         **weights,
         "alignment_angle": _var(pat + ("hidden_layer",), angle,
                                 "angle between B_l and W_{l+1,l} transposed, hidden layer l", "degree"),

@@ -4,8 +4,8 @@ Depth. ``dims`` = [n0, n1, ..., nL], L >= 2 (the paper's circuit is [1, 1, 1]): 
 (potential clamped to x), layers 1 .. L-1 are hidden pyramidal layers, layer L is the output. This is
 the natural stacking of the spec's dendritic microcircuit (§2), one hidden layer at a time:
 - hidden l: v_bas = W_{l,l-1} z_{l-1}; v_api = B_l z_{l+1} + W_PI_l z_inn_l;
-  u = bias_hidden + v_bas + lambda_api v_api (lambda_api = 1 and W_IP = W_PI = 0 in symmetrization
-  patterns, for every hidden layer);
+  u = bias_hidden + v_bas + lambda_api_l v_api (lambda_api_l: the run's ``lambda_api_hidden[l-1]``, else
+  ``lambda_api``; lambda_api_l = 1 and W_IP = W_PI = 0 in symmetrization patterns, for every hidden layer);
 - every hidden layer l has one interneuron per neuron of layer l+1: u = bias of layer l+1 (bias_hidden
   if l+1 is hidden, bias_output if it is the output) + W_IP_l z_l (spikes of the same step);
 - output L: v_bas = W_{L,L-1} z_{L-1}, nudged toward the target as in the spec;
@@ -147,9 +147,9 @@ def _present(x, y, nudged, phase, steps, lag, feedback,
     """Present patterns p = 0 .. P-1 (input x[p], target y[p] if nudged[p]) for ``steps`` steps each.
 
     Layout arrays (n, pyr, inn, w_at, b_at, col) from ``Layout.kernel_arrays``; bias[l] and lr[l] per layer
-    l >= 1. Weights and state arrays are updated in place; per-pattern records go to the rec_* arrays
-    (rec_u, rec_api: mean potential u and mean apical potential of every neuron id, 0 where undefined)
-    and the spikes of patterns with raster_on[p] to raster_t/raster_id (raster_n[0] entries used so far).
+    l >= 1, lambda_api[l] per hidden layer l (1 in symmetrization patterns). Weights and state arrays are
+    updated in place; per-pattern records go to the rec_* arrays (rec_u, rec_api: mean potential u and mean
+    apical potential of every neuron id, 0 where undefined) and the spikes of patterns with raster_on[p] to raster_t/raster_id (raster_n[0] entries used so far).
     Sliding means: ring buffer of the last ``window`` values (slot 0 starts as the initial 0) with running
     sums that are recomputed exactly at every wrap, so no rounding drift accumulates.
     """
@@ -170,7 +170,6 @@ def _present(x, y, nudged, phase, steps, lag, feedback,
 
     for p in range(x.shape[0]):
         symm = phase[p] == SYMMETRIZATION
-        lam = 1.0 if symm else lambda_api
         if symm:  # interneuron pathway off during symmetrization
             w_ip[:] = 0.0
             w_pi[:] = 0.0
@@ -221,7 +220,7 @@ def _present(x, y, nudged, phase, steps, lag, feedback,
                             top_down += b[ob + j * n_up + c] * z[i_up + c]
                             lateral += w_pi[ob + j * n_up + c] * z[i_in + c]
                         v_api = top_down + lateral
-                        u[i_l + j] = bias[l] + v_bas + lam * v_api
+                        u[i_l + j] = bias[l] + v_bas + (1.0 if symm else lambda_api[l]) * v_api
                         sum_api[i_l + j] += v_api
                     elif nudged[p]:  # output, nudged with the sliding mean before this step
                         v_nudge = y[p, j] - ring_sum[c_l + n_l + j] / count - bias_o
@@ -401,11 +400,13 @@ class Microcircuit:
         p = self.p
         bias = np.array([np.nan] + [float(p["bias_hidden"])] * (lay.depth - 1) + [float(p["bias_output"])])
         lr = np.array([np.nan] + [float(v) for v in p["lr_forward"]])
+        lambda_api = np.array([np.nan] + [float(v) for v in p.get("lambda_api_hidden") or
+                                          [p["lambda_api"]] * (lay.depth - 1)] + [np.nan])
         _present(x, y, nudged, phase, steps, lag, self.feedback,
                  *lay.kernel_arrays(), bias, lr,
                  self.w, self.b, self.w_ip, self.w_pi,
                  self.last, self.u, self.ring, self.ring_sum, self.clock,
-                 int(p["tau_ref"]), int(p["tau_syn"]), float(p["lambda_api"]), float(p["lambda_nudge"]),
+                 int(p["tau_ref"]), int(p["tau_syn"]), lambda_api, float(p["lambda_nudge"]),
                  float(p["lr_b"]), float(p["stdp_a_causal"]), float(p["stdp_a_anticausal"]),
                  float(p["stdp_tau_causal"]), float(p["stdp_tau_anticausal"]), self.rng,
                  rec_w, rec_b, rec_w_ip, rec_w_pi, u_mean, api_mean,

@@ -153,6 +153,7 @@ class Run(Params):
     tau_ref: int = key(ge=2)
     tau_syn: int = key(ge=1)
     lambda_api: float = key()
+    lambda_api_hidden: list[float] | None = key(None, ge=0)  # per hidden layer; default: lambda_api in every one
     lambda_nudge: float = key()
     learning_lag: int = key(ge=0)
     moving_average_steps: int = key(ge=1)
@@ -180,6 +181,7 @@ class Run(Params):
     training_seed: int = key(**SEED)
     teacher_poisson_seed: int = key(**SEED)
     raster_patterns: list[int] = key(allowed="a list of pattern indices (negative: from the end)")
+    validation_nudged: bool = key(True)  # False: validation patterns run free (no target, no nudge)
 
     def relations(self):
         if self.tau_syn > self.tau_ref:
@@ -199,12 +201,22 @@ class Run(Params):
                 yield name, getattr(self, name), "[low, high] with low < high"
         dims = [int(d) for d in self.dims]
         depth = len(dims) - 1
+        if self.lambda_api_hidden is not None and len(self.lambda_api_hidden) != depth - 1:
+            yield "lambda_api_hidden", self.lambda_api_hidden, (f"null or a list of {depth - 1} numbers >= 0, one per "
+                                                                f"hidden layer, for dims {dims}")
         if len(self.lr_forward) != depth:
             yield "lr_forward", self.lr_forward, (f"a list of {depth} finite numbers, the learning rates of "
                                                   f"{', '.join(forward_names(depth))} for dims {dims}")
         patterns(self.inputs_training, dims[0], "inputs_training")
         patterns(self.inputs_validation, dims[0], "inputs_validation")
         teacher_weights({"teacher_forward": self.teacher_forward, "teacher_backward": self.teacher_backward}, dims)
+
+
+#: conditions of the width and depth study: the three feedbacks and the control "out" (output-only learning)
+SCALING_CONDITIONS = ("sal", "fa", "bp", "out")
+#: the scaling block's keys that set the task and the learning (see ``scaling_params``)
+SCALING_TASK = ("teacher_scale", "lambda_api", "lr_output", "lr_gain", "steps_per_pattern",
+                "teacher_steps_per_pattern")
 
 
 def run_params(config: dict, experiment: str, *, condition: str, run, width=None) -> dict:
@@ -216,7 +228,8 @@ def run_params(config: dict, experiment: str, *, condition: str, run, width=None
     """
     if experiment == "scaling_run":
         s = config["scaling"]
-        return scaling_params(condition, int(run), parse_width(width), s["epochs"], s["teacher_seed"])
+        return scaling_params(condition, int(run), parse_width(width), s["epochs"], s["teacher_seed"],
+                              **{k: s[k] for k in SCALING_TASK if k in s})
     if experiment != "run":
         raise ValueError(f"unknown microcircuit experiment {experiment!r}; known: run, scaling_run")
     return {**paper_params(condition, int(run)), **(config["overrides"] or {})}
@@ -234,26 +247,68 @@ def parse_width(width) -> list[int]:
     return dims
 
 
-def scaling_params(condition: str, run: int, dims, epochs: int, teacher_seed: int) -> dict:
+def hidden_rates(lr_output: float, lr_gain: float, lambda_api: list[float]) -> list[float]:
+    """Learning rates of the hidden layers 1 .. L-1 that compensate the apical attenuation of the error.
+
+    The error reaching hidden layer l has passed the apical coupling of every hidden layer k >= l (each
+    hidden layer's soma sees its apical error scaled by lambda_api[k], and only that deviation reaches
+    the layer below), so it is smaller than the output's by prod_{k >= l} lambda_api[k]; hidden layer l
+    learns at lr_gain * lr_output / prod_{k >= l} lambda_api[k]. The paper's circuit is the case
+    0.2 = (4/3) 0.003 / 0.02.
+    """
+    lam = [float(v) for v in lambda_api]
+    if min(lam, default=1.0) <= 0:
+        raise ValueError(f"microcircuit scaling lambda_api is {lambda_api!r}; allowed: numbers > 0 "
+                         "(the hidden learning rates divide by them)")
+    return [lr_gain * lr_output / float(np.prod(lam[l:])) for l in range(len(lam))]
+
+
+def scaling_params(condition: str, run: int, dims, epochs: int, teacher_seed: int, *, teacher_scale: float = 2.0,
+                   lambda_api: float = 0.02, lr_output: float = 0.003, lr_gain: float | None = None,
+                   steps_per_pattern: int | None = None, teacher_steps_per_pattern: int | None = None) -> dict:
     """A teacher-student task of any width and depth (beyond the paper, spec §6).
 
-    The official protocol and seeds of run ``run``, with dims [n0, n1, ..., nL]; 8 training and 6
-    validation inputs ~ U(-3, 3)^n0 and a teacher with forward weights W10, W21, ... ~ U(-2, 2) /
-    sqrt(fan-in) and no feedback, all drawn in this order from default_rng(teacher_seed + run) (for n = 1
-    the task has the paper's scale); student weights ~ U(-1, 1). Learning rates: the paper's W10 rate
-    (0.2) for every hidden layer, its W21 rate (0.003) for the output layer. The metric is the angle
-    between B_l and W_{l+1,l}ᵀ of every hidden layer l.
+    The official protocol of run ``run``, with dims [n0, n1, ..., nL]; 8 training and 6 validation
+    inputs ~ U(-3, 3)^n0 and a teacher with forward weights W10, W21, ... ~ U(-s, s) / sqrt(fan-in),
+    s = ``teacher_scale``, and no feedback, all drawn in this order from default_rng(teacher_seed + run);
+    student weights ~ U(-1, 1). The metric is the angle between B_l and W_{l+1,l}ᵀ of every hidden layer l.
+
+    Condition "out" is the control: the BP circuit with every hidden layer frozen (learning rate 0), so
+    only the output layer learns; it measures what learning below the top layer adds.
+
+    Defaults (``lr_gain`` None) keep the first version of the study: the student seeds of ``condition``'s
+    official run, its teacher duration, the paper's W10 rate (0.2) for every hidden layer and its W21
+    rate for the output, lambda_api 0.02, nudged validation. With ``lr_gain`` the study is the one that
+    makes hidden learning matter: every condition uses the student and teacher seeds of the official SAL
+    run ``run`` (paired: the same initial forward weights, noise seeds, pattern order and targets), every
+    hidden layer has apical coupling ``lambda_api`` and the compensated rate of ``hidden_rates``, the
+    output learns at ``lr_output``, validation patterns run free (the loss is the circuit's own error, not
+    one reduced by nudging), and ``steps_per_pattern`` / ``teacher_steps_per_pattern`` (None: official)
+    set the durations.
     """
+    if condition not in SCALING_CONDITIONS:
+        raise ValueError(f"microcircuit scaling condition must be one of {SCALING_CONDITIONS}, got {condition!r}")
     dims = [int(n) for n in dims]
     depth = len(dims) - 1
     rng = np.random.default_rng(teacher_seed + run)
-    paper = paper_params(condition, run)
-    lr_hidden, lr_output = paper["lr_forward"]
+    feedback = "bp" if condition == "out" else condition
+    paper = paper_params(feedback, run)
     x_train = rng.uniform(-3, 3, (8, dims[0])).tolist()
     x_val = rng.uniform(-3, 3, (6, dims[0])).tolist()
-    teacher = [(rng.uniform(-2, 2, (dims[l], dims[l - 1])) / np.sqrt(dims[l - 1])).tolist()
+    teacher = [(rng.uniform(-teacher_scale, teacher_scale, (dims[l], dims[l - 1])) / np.sqrt(dims[l - 1])).tolist()
                for l in range(1, depth + 1)]
-    return {**paper, "dims": dims, "epochs": int(epochs), "inputs_training": x_train, "inputs_validation": x_val,
-            "lr_forward": [lr_hidden] * (depth - 1) + [lr_output],
-            "teacher_forward": teacher, "teacher_backward": [0.0] * (depth - 1),
-            "init_limits_forward": [-1.0, 1.0], "init_limits_backward": [-1.0, 1.0]}
+    out = {**paper, "dims": dims, "epochs": int(epochs), "inputs_training": x_train, "inputs_validation": x_val,
+           "teacher_forward": teacher, "teacher_backward": [0.0] * (depth - 1),
+           "init_limits_forward": [-1.0, 1.0], "init_limits_backward": [-1.0, 1.0]}
+    if lr_gain is None:
+        lr_hidden = [paper["lr_forward"][0]] * (depth - 1)
+    else:
+        sal = paper_params("sal", run)
+        out.update({k: sal[k] for k in SEED_KEYS}, lambda_api_hidden=[float(lambda_api)] * (depth - 1),
+                   validation_nudged=False)
+        lr_hidden = hidden_rates(lr_output, lr_gain, out["lambda_api_hidden"])
+        for k, v in (("steps_per_pattern", steps_per_pattern), ("teacher_steps_per_pattern", teacher_steps_per_pattern)):
+            if v is not None:
+                out[k] = int(v)
+    out["lr_forward"] = [0.0 if condition == "out" else lr for lr in lr_hidden] + [float(lr_output)]
+    return out

@@ -28,7 +28,7 @@ FAMILY = Family(
                    kind="microcircuit.run"),
         Experiment("scaling_run", run, "scaling/{width}/{condition}/run~{run}.nc",
                    lambda block, **wc: run_params(block, "scaling_run", **wc), check=Run.check,
-                   constraints={"condition": "sal|bp|fa", "run": r"\d+", "width": r"\d+x\d+(?:x\d+)+"},
+                   constraints={"condition": "sal|bp|fa|out", "run": r"\d+", "width": r"\d+x\d+(?:x\d+)+"},
                    resources={"mem_mb": 1000, "runtime": 120}, group="scaling_runs", kind="microcircuit.run"),
     ),
     summaries=(
@@ -38,5 +38,6 @@ FAMILY = Family(
     figures=figures(FIGURES),
     products=lambda block: {"": {"teacher_student": "results/microcircuit/teacher_student/summary.nc",
                                  "scaling": "results/microcircuit/scaling/summary.nc"}},
-    headline=(Headline("headline_numbers", summaries.headline_rows, summaries.PAPER),),
+    headline=(Headline("headline_numbers", summaries.headline_rows, summaries.PAPER),
+              Headline("headline_numbers", summaries.scaling_headline_rows, summaries.PAPER_SCALING)),
 )

@@ -10,7 +10,7 @@ from matplotlib.ticker import MaxNLocator
 from ..microcircuit.analysis import final_pattern
 from ..microcircuit.params import parse_width
 from ..store import parameters
-from . import OKABE_ITO, log_axis, method, require_finite, style
+from . import GREY, OKABE_ITO, MethodStyle, log_axis, method, require_finite, style
 
 CONDITIONS = ("sal", "bp", "fa")  # drawn in this order; their look: sal.plotting.METHODS
 WEIGHT_COLOURS = {"W10": OKABE_ITO["orange"], "W21": OKABE_ITO["bluish green"], "B1": OKABE_ITO["reddish purple"]}
@@ -93,72 +93,99 @@ def fig6(teacher_student):
     return fig, table
 
 
+SCALING_CONDITIONS = ("sal", "fa", "bp", "out")  # drawn in this order
+#: the control of the width and depth study: the BP circuit with frozen hidden layers (no method of METHODS)
+CONTROL = MethodStyle("output only", GREY, (0, (5, 1.5, 1, 1.5)), "X")
+
+
+def _look(cond) -> MethodStyle:
+    return CONTROL if cond == "out" else method(cond)
+
+
+def _one_neuron_layers(width) -> bool:
+    """A circuit such as [1, 1, 1]: its angles are 0° or 180°, so it shows the sign agreement instead."""
+    return all(n == 1 for n in parse_width(width))
+
+
+def _runs_and_median(ax, epochs, values, look, rows, key):
+    """Every run thin, the median over runs thick; the median, minimum and maximum go to ``rows``."""
+    lo, med, hi = values.min(axis=0), np.median(values, axis=0), values.max(axis=0)
+    ax.plot(epochs, values.T, color=look.color, ls=look.linestyle, lw=0.4, alpha=0.45)
+    ax.plot(epochs, med, color=look.color, ls=look.linestyle, lw=1.3, marker=look.marker if epochs.size == 1 else None,
+            ms=3)
+    rows += [(*key, int(e), m, a, b) for e, m, a, b in zip(epochs, med, lo, hi)]
+
+
 def fig_scaling(scaling):
-    """Beyond the paper: does SAL keep every hidden layer's feedback aligned as the circuit widens and
-    deepens? One panel per (circuit, hidden layer l): angle between B_l and W_{l+1,l}ᵀ at the end of
-    every epoch (median, and every run thin) per condition; last panel: final validation loss per circuit.
-    Table: the plotted medians, minima and maxima."""
+    """Beyond the paper: does learning below the top layer, and SAL's alignment of every hidden layer's
+    feedback, hold up as the microcircuit widens and deepens? One column per circuit: top, validation loss
+    per epoch of SAL, FA, BP and the output-only control (BP circuit with frozen hidden layers: what
+    learning below the top layer adds); below, per hidden layer l, angle(B_l, W_{l+1,l}ᵀ) at the end of each
+    epoch (SAL, FA, BP), or for a circuit of one-neuron layers the fraction of runs whose B has W21's
+    sign. Thin: single runs; thick: median. Table: the plotted medians (fractions), minima and maxima."""
     ds = scaling
     widths = sorted(ds["width"].values, key=lambda w: (len(parse_width(w)), sum(parse_width(w))))
-    conds = [c for c in CONDITIONS if c in ds["condition"].values]
+    conds = [c for c in SCALING_CONDITIONS if c in ds["condition"].values]
+    fed_back = [c for c in conds if c != "out"]  # the control's B is BP's
     epochs = ds["epoch"].values
-    panels = [(w, l) for w in widths for l in range(1, len(parse_width(w)) - 1)]
+    n_runs = ds.sizes["run"]
+    top, bottom = [], []
+    for k, width in enumerate(widths):
+        layers = range(1, len(parse_width(width)) - 1)
+        top += [f"loss{k}"] * len(layers)
+        bottom += [f"fb{k}_{l}" for l in layers]
     rows = []
-    n_rows = -(-(len(panels) + 1) // 4)
-    n_cols = -(-(len(panels) + 1) // n_rows)
     with style():
-        fig, axes = plt.subplots(n_rows, n_cols, figsize=(2.1 * n_cols, 2.3 * n_rows), layout="constrained",
-                                 squeeze=False)
-        axes = axes.ravel()
-        for ax in axes[len(panels) + 1:]:
-            ax.set_axis_off()
-        for k, (width, layer) in enumerate(panels):
-            ax = axes[k]
+        fig, axes = plt.subplot_mosaic([top, bottom], figsize=(1.75 * len(top) + 0.4, 4.3), layout="constrained")
+        for k, width in enumerate(widths):
             dims = parse_width(width)
+            ax = axes[f"loss{k}"]
             for cond in conds:
-                look = method(cond)
-                colour = look.color
-                angle = ds["alignment_angle"].sel(width=width, condition=cond, hidden_layer=layer).values  # run, epoch
-                require_finite(f"scaling angle {width} hidden layer {layer} {cond}", angle)
-                lo, med, hi = angle.min(axis=0), np.median(angle, axis=0), angle.max(axis=0)
-                ax.plot(epochs, angle.T, color=colour, ls=look.linestyle, lw=0.5, alpha=0.5)  # a 1-1-1 angle: 0 or 180
-                ax.plot(epochs, med, color=colour, ls=look.linestyle, label=look.label,
-                        marker=look.marker if epochs.size == 1 else None, ms=3)
-                rows += [(str(width), layer, cond, int(e), "angle_deg", m, a, b)
-                         for e, m, a, b in zip(epochs, med, lo, hi)]
-            ax.axhline(90, color="gray", ls=":", lw=0.6)
-            ax.set_ylim(-5, 185)
-            ax.set_yticks([0, 45, 90, 135, 180])
+                loss = ds["validation_loss"].sel(width=width, condition=cond).values  # run, epoch
+                require_finite(f"scaling loss {width} {cond}", loss)
+                _runs_and_median(ax, epochs, loss, _look(cond), rows, (str(width), None, cond, "validation_loss"))
+            log_axis(ax)
+            ax.set_title(f"dims [{', '.join(map(str, dims))}]", loc="left")
             ax.set_xlabel("epoch")
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
-            if k % n_cols == 0:
-                ax.set_ylabel(r"angle($B_l$, $W_{l+1,l}^T$) [deg]")
-            depth_note = f"\nhidden layer {layer} of {len(dims) - 2}" if len(dims) > 3 else ""
-            ax.set_title(f"dims [{', '.join(map(str, dims))}]{depth_note}", loc="left")
-        ax = axes[len(panels)]
-        x = np.arange(len(widths))
-        for j, cond in enumerate(conds):
-            look = method(cond)
-            final = np.array([ds["validation_loss"].sel(width=w, condition=cond).values[:, -1] for w in widths])
-            require_finite(f"scaling loss {cond}", final)
-            # circuits are categories: points (offset per condition), no line between them
-            ax.plot(x + 0.15 * (j - (len(conds) - 1) / 2), np.median(final, axis=1), look.marker, color=look.color, ms=3.5,
-                    label=look.label)
-            rows += [(str(w), None, cond, int(epochs[-1]), "final_validation_loss", float(np.median(f)),
-                      float(f.min()), float(f.max())) for w, f in zip(widths, final)]
-        ax.set_xticks(x)
-        ax.set_xticklabels([str(w) for w in widths], fontsize=6, rotation=30, ha="right", rotation_mode="anchor")
-        ax.set_xlim(-0.5, len(widths) - 0.5)
-        log_axis(ax)
-        ax.set_xlabel("circuit n0xn1x...xnL")
-        ax.set_title("final validation loss (median)", loc="left")
-        handles = [plt.Line2D([], [], color=method(c).color, ls=method(c).linestyle, marker=method(c).marker, ms=3.5,
-                              label=method(c).label) for c in conds]
-        fig.legend(handles=handles, loc="outside lower center", ncols=len(conds), title="feedback")
-        fig.suptitle(f"Microcircuit width and depth study (beyond the paper): {ds.sizes['run']} runs per point, "
-                     f"{len(epochs)} epochs\nangle($B_l$, $W_{{l+1,l}}^T$) of every hidden layer $l$ at the end of "
-                     "each epoch (thick: median; thin: single runs)", fontsize=8)
-    table = pd.DataFrame(rows, columns=["width", "hidden_layer", "condition", "epoch", "quantity", "median", "min",
+            if k == 0:
+                ax.set_ylabel("validation loss (free output)")
+            for l in range(1, len(dims) - 1):
+                ax = axes[f"fb{k}_{l}"]
+                for cond in fed_back:
+                    look = _look(cond)
+                    at = ds.sel(width=width, condition=cond, hidden_layer=l)
+                    if _one_neuron_layers(width):
+                        agree = at["sign_agreement"].values  # run, epoch: 1 or 0
+                        require_finite(f"scaling sign agreement {width} {cond}", agree)
+                        share = agree.mean(axis=0)
+                        ax.plot(epochs, share, color=look.color, ls=look.linestyle, lw=1.3,
+                                marker=look.marker if epochs.size == 1 else None, ms=3)
+                        rows += [(str(width), l, cond, "runs_with_sign_of_W", int(e), f, float(agree[:, i].min()),
+                                  float(agree[:, i].max())) for i, (e, f) in enumerate(zip(epochs, share))]
+                    else:
+                        angle = at["alignment_angle"].values
+                        require_finite(f"scaling angle {width} hidden layer {l} {cond}", angle)
+                        _runs_and_median(ax, epochs, angle, look, rows, (str(width), l, cond, "angle_deg"))
+                if _one_neuron_layers(width):
+                    ax.set_ylim(-0.05, 1.05)
+                    ax.set_ylabel(f"runs with sign(B) = sign(W21)\n(fraction of {n_runs})")
+                else:
+                    ax.axhline(90, color="gray", ls=":", lw=0.6)
+                    ax.set_ylim(-5, 185)
+                    ax.set_yticks([0, 45, 90, 135, 180])
+                    if k == 1 or (k == 0 and not _one_neuron_layers(width)):
+                        ax.set_ylabel(r"angle($B_l$, $W_{l+1,l}^T$) [deg]")
+                ax.set_xlabel("epoch")
+                ax.set_title(f"hidden layer {l} of {len(dims) - 2}" if len(dims) > 3 else
+                             ("sign of B" if _one_neuron_layers(width) else "feedback angle"), loc="left", fontsize=7)
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+            axes[f"loss{k}"].xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        handles = [plt.Line2D([], [], color=_look(c).color, ls=_look(c).linestyle, lw=1.3, label=_look(c).label)
+                   for c in conds]
+        fig.legend(handles=handles, loc="outside lower center", ncols=len(conds))
+        fig.suptitle(f"Microcircuit width and depth study (beyond the paper): {n_runs} runs per line, {len(epochs)} "
+                     "epochs (thick: median; thin: single runs)", fontsize=8)
+    table = pd.DataFrame(rows, columns=["width", "hidden_layer", "condition", "quantity", "epoch", "median", "min",
                                         "max"])
     table["hidden_layer"] = table["hidden_layer"].astype("Int64")
     return fig, table
