@@ -5,6 +5,8 @@ import copy
 import itertools
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -222,6 +224,24 @@ CONFIG = [
     ("deepnet.fig9.batch", 0, "less than the minimum"),
     ("deepnet.fig7.scale", "huge", "is not one of"),
     ("deepnet.fig9.steps", INF, ""),
+    # the remaining examples of issue 14: empty blocks, the user's own key, E-I grids, dataset folders
+    ("principle.stdd_examples.examples", {}, "should be non-empty"),
+    ("principle.proof.examples", {}, "should be non-empty"),
+    ("principle.stdd_vs_simulation.cases", {}, "should be non-empty"),
+    ("principle.psp_shapes.kernels", [], "should be non-empty"),
+    ("sampling.protocols", {}, "should be non-empty"),
+    ("sampling.protocols.B.scenarios", {}, "should be non-empty"),
+    ("microcircuit.overrides", {"dims": [2, 1, 1]}, "dims = [2, 1, 1]: must start with 1, the input size"),
+    ("microcircuit.overrides", {"dims": [1, 0, 1]}, "dims.1 = 0: 0 is less than the minimum of 1"),
+    ("microcircuit.overrides", {"dims": [1, 1]}, "dims = [1, 1]: [1, 1] is too short"),
+    ("microcircuit.overrides", {"dims": [1.0, 1, 1]}, "dims.0 = 1.0: 1.0 is not of type 'integer'"),
+    ("sampling.dales_law.phase_plane", {"w_min": 5.0, "w_max": 2.0, "w_step": 0.1, "n_steps": 10000},
+     "phase_plane.w_max = 2.0: must be >= w_min = 5.0"),
+    ("sampling.dales_law.rates", {"w_min": 5.0, "w_max": 2.0, "w_step": 0.25, "n_steps": 10000},
+     "rates.w_max = 2.0: must be >= w_min = 5.0"),
+    ("deepnet.fig8.data_paths", {"fashion_mnist": "/no/such/folder"},
+     "data_paths.fashion_mnist = '/no/such/folder': no such folder"),
+    ("deepnet.fig8.data_paths", {"cifar10": "no/such/folder"}, "no such folder (relative to the working directory"),
 ]
 
 
@@ -235,6 +255,63 @@ def test_bad_config_values_are_rejected_with_the_key(key, value, message):
     text = validation_error(key, value)
     assert message in text, text
     assert key in text, text
+
+
+RUNS = [
+    # (key, bad value, the parameter the message names): valid for the schema, refused by the experiment's
+    # typed parameters before any job (each family's check_runs in workflow/rules/common.smk)
+    ("principle.phase_plane.b_i", 20.0, "principle phase_plane parameter 'w_min'"),  # issue 14: biases 20
+    ("principle.stdd_examples.examples.excitatory", {"w_ji": 20.0, "w_ij": 20.0, "w_sym": 0.6},
+     "principle stdd_examples parameter 'examples.excitatory'"),
+    ("principle.proof.b_j", 20.0, "principle proof parameter 'examples.excitatory'"),
+    ("principle.psp_shapes.attractor.b_max", 20.0, "principle psp_shapes parameter 'attractor'"),
+    ("principle.psp_shapes.attractor.w_max", 20.0, "principle psp_shapes parameter 'attractor'"),
+    ("principle.psp_shapes.stdd_row.w", 20.0, "principle psp_shapes parameter 'stdd_row.bias_pairs[0]'"),
+    ("principle.psp_shapes.stdd_row.bias_pairs", [[0.0, 0.0], [20.0, 0.0]],
+     "principle psp_shapes parameter 'stdd_row.bias_pairs[1]'"),
+    ("principle.stdd_vs_simulation.cases.mixed", {"w_ji": 20.0, "w_ij": -0.6, "b_i": 0.3, "b_j": 1.0},
+     "principle stdd_vs_simulation parameter 'cases.mixed'"),
+    ("principle.stdd_vs_simulation.cases.mixed", {"w_ji": 0.0, "w_ij": 0.0, "b_i": 17.5, "b_j": 0.0},
+     "principle stdd_vs_simulation parameter 'cases.mixed'"),
+]
+
+
+@pytest.mark.parametrize("key, value, named", RUNS, ids=[f"{k}={v!r}" for k, v, _ in RUNS])
+def test_saturating_config_values_are_refused_before_any_job(key, value, named):
+    text = validation_error(key, value, runs=True)
+    assert named in text and "saturate neuron" in text and "lower the weight or the bias" in text, text
+
+
+def test_the_attractor_check_uses_the_grid_s_largest_bias():
+    """experiments.psp_shapes' biases run to b_max + b_step / 2: a grid whose last bias passes b_max is refused
+    when that bias saturates (b_max itself would not), exactly where the solve at that bias fails."""
+    from sal.principle.stdd import stdd
+
+    grid = dict(tau_ref=10, window=20, w_max=1.9, b_min=-0.5, b_max=15.0, b_step=2.0)  # biases -0.5 .. 15.5
+    biases = np.arange(grid["b_min"], grid["b_max"] + grid["b_step"] / 2, grid["b_step"])
+    assert biases[-1] == 15.5
+    chain = dict(psp="rect", tau_ref=10, tau_syn=10.0, window=20)
+    stdd(1.9, 1.9, 15.0, 15.0, **chain)
+    with pytest.raises(ValueError, match="saturate"):
+        stdd(1.9, 1.9, 15.5, 15.5, **chain)
+    assert "b_i = 15.5" in validation_error("principle.psp_shapes.attractor", grid, runs=True, merge=True)
+    validation_error("principle.psp_shapes.attractor", {**grid, "b_step": 5.0}, runs=True, merge=True, valid=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("overlay, message", [
+    ("deepnet:\n  fig8:\n    data_paths: {svhn: no/such/folder}\n",
+     "deepnet.fig8.data_paths.svhn = 'no/such/folder': no such folder"),
+    ("principle:\n  stdd_vs_simulation:\n    cases: {x: {w_ji: 20.0, w_ij: 20.0, b_i: 0.0, b_j: 0.0}}\n",
+     "principle stdd_vs_simulation parameter 'cases.x'"),
+])
+def test_the_workflow_refuses_them_before_any_job(tmp_path, copy_workflow, overlay, message):
+    work = copy_workflow(tmp_path)
+    (work / "bad.yaml").write_text(overlay)
+    run = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--configfile", "config/test.yaml",
+                          "bad.yaml"], cwd=work, capture_output=True, text=True, timeout=600)
+    assert run.returncode != 0 and message in run.stdout + run.stderr, run.stderr[-3000:]
+    assert "rule " not in run.stdout and "Job stats" not in run.stdout + run.stderr  # no job was planned
 
 
 # --------------------------------------------------------------------------- result files

@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from sal.config import ConfigError, load, validate
+from sal.registry import FAMILIES
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
@@ -61,16 +62,28 @@ BAD = [
 ]
 
 
-def validation_error(key: str, value) -> str:
-    """The message with which the default config, its dotted ``key`` set to ``value``, is refused."""
+def validation_error(key: str, value, *, runs=False, merge=False, valid=False) -> str:
+    """The message with which the default config, its dotted ``key`` set to ``value`` (``merge``: a mapping
+    merged into it), is refused: by the schema and the key relations (ConfigError), with ``runs`` also by
+    the typed parameters of every run, as workflow/rules/common.smk checks before any job. ``valid``: assert
+    that it is accepted instead (returns "")."""
     config = copy.deepcopy(DEFAULT)
     *parents, last = key.split(".")
     node = config
     for p in parents:
         node = node[p]
-    node[last] = value
-    with pytest.raises(ConfigError) as err:
+    node[last] = {**node[last], **value} if merge else value
+
+    def check():
         validate(config, SCHEMA)
+        for family in FAMILIES if runs else ():
+            family.check_runs(config[family.name])
+
+    if valid:
+        check()
+        return ""
+    with pytest.raises(ConfigError if not runs else ValueError) as err:
+        check()
     return str(err.value)
 
 

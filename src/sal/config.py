@@ -1,7 +1,8 @@
 """Config validation: a bad value fails before any job starts, naming the key, the value and the rule.
 
 The JSON schema (workflow/schemas/config.schema.yaml) states types and ranges; the few relations
-between keys that a schema cannot express (window > tau_ref, min < max) are checked here.
+between keys that a schema cannot express (window > tau_ref, min < max, the official input size) and
+that the dataset folders given exist are checked here.
 """
 
 from __future__ import annotations
@@ -38,6 +39,20 @@ def _relations(config: dict):
     for path, block, lo, hi in ranges:
         if lo in block and hi in block and block[lo] >= block[hi]:
             yield path + (hi,), block[hi], f"must be > {lo} = {block[lo]}"
+    dales = config.get("sampling", {}).get("dales_law", {})
+    for grid in ("phase_plane", "rates"):  # one point (w_min = w_max) is a valid E-I grid
+        block = dales.get(grid, {})
+        if "w_min" in block and "w_max" in block and block["w_min"] > block["w_max"]:
+            yield ("sampling", "dales_law", grid, "w_max"), block["w_max"], f"must be >= w_min = {block['w_min']}"
+    dims = (config.get("microcircuit", {}).get("overrides") or {}).get("dims")
+    if dims:
+        from .microcircuit.params import paper_params  # (only then: it imports the whole family)
+
+        inputs = paper_params("sal")["dims"][0]  # the official runs' patterns (inputs_training) have this size
+        if dims[0] != inputs:
+            yield ("microcircuit", "overrides", "dims"), dims, (
+                f"must start with {inputs}, the input size of the official runs' patterns (other input sizes: "
+                "microcircuit.scaling.widths)")
     for protocol, block in config.get("sampling", {}).get("protocols", {}).items():
         path = ("sampling", "protocols", protocol)
         for scenario, sc in block.get("scenarios", {}).items():
@@ -52,6 +67,15 @@ def _relations(config: dict):
                 yield path + ("scenarios", scenario, "conditions"), sc["conditions"], "kp exists only in protocol B"
         if protocol == "A" and "kp_sweep" in block:
             yield path + ("kp_sweep",), "{...}", "the KP sweep exists only in protocol B"
+
+
+def _missing_folders(config: dict):
+    """(key, value, message) of every dataset folder in ``deepnet.fig8.data_paths`` that does not exist (an
+    empty entry means none); relative paths are read from the working directory, as retrieve_dataset does."""
+    for name, folder in config.get("deepnet", {}).get("fig8", {}).get("data_paths", {}).items():
+        if folder and not Path(folder).is_dir():
+            where = "" if Path(folder).is_absolute() else f" (relative to the working directory {Path.cwd()})"
+            yield ("deepnet", "fig8", "data_paths", name), folder, f"no such folder{where}"
 
 
 def _non_finite(node, path=()):
@@ -84,7 +108,8 @@ def validate(config: dict, schema_path) -> dict:
         value = err.instance if not isinstance(err.instance, dict) else "{...}"
         problems.append(f"config key {_key(err.absolute_path)} = {value!r}: {err.message}")
     if not problems:
-        problems += [f"config key {_key(k)} = {v!r}: {msg}" for k, v, msg in _relations(config)]
+        problems += [f"config key {_key(k)} = {v!r}: {msg}" for k, v, msg in (*_relations(config),
+                                                                               *_missing_folders(config))]
     if problems:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
     return config

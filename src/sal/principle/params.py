@@ -4,6 +4,7 @@ of ``sal.config``'s relations, so that ``sal run`` with any parameters is held t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -42,6 +43,21 @@ def _range(p, low, high):
         yield high, getattr(p, high), f"> {low} = {getattr(p, low)}"
 
 
+def _saturated(items, *, psp, tau_ref, tau_syn, window):
+    """(key, value, reason) for each (key, value, w_ji, w_ij, b_i, b_j) in ``items`` that the exact solve cannot
+    resolve on the chain (a saturated neuron, see ``stdd.check_drive``): the schema bounds weights and biases
+    one by one, this bounds their drive. Checked once the window itself is valid."""
+    from .stdd import check_drive
+
+    if window <= tau_ref:
+        return
+    for name, value, w_ji, w_ij, b_i, b_j in items:
+        try:
+            check_drive(w_ji, w_ij, b_i, b_j, psp=psp, tau_ref=tau_ref, tau_syn=tau_syn, window=window)
+        except ValueError as err:
+            yield name, value, f"weights and biases that do not saturate a neuron ({err})"
+
+
 @dataclass(frozen=True, kw_only=True)
 class ChainKeys(Params):
     """The keys of a two-neuron chain that every analytic block has."""
@@ -58,19 +74,9 @@ class ChainKeys(Params):
         yield from _window(self)
 
     def saturated(self, pairs):
-        """(key, value, reason) for each (key, value, w_ji, w_ij) in ``pairs`` that the exact solve cannot
-        resolve on this chain (a saturated neuron, see ``stdd.check_drive``): the schema bounds weights and
-        biases one by one, this bounds their drive. Checked once the window itself is valid."""
-        from .stdd import check_drive
-
-        if self.window <= self.tau_ref:
-            return
-        for name, value, w_ji, w_ij in pairs:
-            try:
-                check_drive(w_ji, w_ij, self.b_i, self.b_j, psp=self.psp, tau_ref=self.tau_ref,
-                            tau_syn=self.tau_syn, window=self.window)
-            except ValueError as err:
-                yield name, value, f"weights and biases that do not saturate a neuron ({err})"
+        """``_saturated`` on this chain for each (key, value, w_ji, w_ij) in ``pairs``, at its biases."""
+        yield from _saturated([(name, value, w_ji, w_ij, self.b_i, self.b_j) for name, value, w_ji, w_ij in pairs],
+                              psp=self.psp, tau_ref=self.tau_ref, tau_syn=self.tau_syn, window=self.window)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,6 +189,22 @@ class PspShapes(Params):
     stdd_row: StddRow = key()
     attractor: Attractor = key()
 
+    def relations(self):
+        row, grid = self.stdd_row, self.attractor
+        # the drive grows with each weight and bias: the attractor grid's largest weight and bias bound it
+        # (its biases: numpy.arange(b_min, b_max + b_step / 2, b_step) in experiments.psp_shapes)
+        n_biases = math.ceil((grid["b_max"] + 0.5 * grid["b_step"] - grid["b_min"]) / grid["b_step"])
+        b_top = round(grid["b_min"] + (n_biases - 1) * grid["b_step"], 12)
+        for k in self.kernels:
+            yield from _saturated([(f"stdd_row.bias_pairs[{n}]", pair, row["w"], row["w"], *pair)
+                                   for n, pair in enumerate(row["bias_pairs"])],
+                                  psp=k["psp"], tau_ref=row["tau_ref"], tau_syn=k["tau_syn_factor"] * row["tau_ref"],
+                                  window=row["window"])
+            yield from _saturated([("attractor", {"w_max": grid["w_max"], "b_max": grid["b_max"]}, grid["w_max"],
+                                    grid["w_max"], b_top, b_top)],
+                                  psp=k["psp"], tau_ref=grid["tau_ref"],
+                                  tau_syn=k["tau_syn_factor"] * grid["tau_ref"], window=grid["window"])
+
 
 @dataclass(frozen=True, kw_only=True)
 class ProofExample(Params):
@@ -249,3 +271,7 @@ class StddVsSimulation(Params):
 
     def relations(self):
         yield from _window(self)
+        # experiments.stdd_vs_simulation solves each case on the rect chain with tau_syn = tau_ref
+        yield from _saturated([(f"cases.{name}", c, c["w_ji"], c["w_ij"], c["b_i"], c["b_j"])
+                               for name, c in self.cases.items()],
+                              psp="rect", tau_ref=self.tau_ref, tau_syn=self.tau_ref, window=self.window)
