@@ -60,10 +60,12 @@ for _family in FAMILIES:
             FIGURE_JOBS[_job.stem] = dataclasses.replace(_job, inputs=_inputs)
 HEADLINE_INPUTS = {}  # table -> {family__product: file}
 for _family in FAMILIES:
+    _products = _family.products(config[_family.name]).get("", {})
+    # each headline's rows need all of its inputs (in archive mode: archived ones)
     for _h in _family.headline:
-        _files = (
-            available(_family.headline_inputs(config[_family.name], _h.table)) or {}
-        )
+        if not set(_h.inputs) <= set(_products):
+            continue
+        _files = available({_n: _products[_n] for _n in _h.inputs}) or {}
         for _name, _file in _files.items():
             HEADLINE_INPUTS.setdefault(_h.table, {})[f"{_family.name}__{_name}"] = _file
 
