@@ -276,6 +276,20 @@ RUNS = [
 ]
 
 
+GRIDS = [
+    # (key, a step too small for its range, the parameter the message names): a typo, not a study of 10^6 points
+    ("principle.phase_plane.w_step", 1e-6, "principle phase_plane parameter 'w_step'"),
+    ("principle.psp_shapes.attractor.b_step", 1e-6, "principle psp_shapes parameter 'attractor.b_step'"),
+    ("sampling.dales_law.phase_plane.w_step", 1e-6, "sampling dales_law parameter 'w_step'"),
+]
+
+
+@pytest.mark.parametrize("key, value, named", GRIDS, ids=[f"{k}={v!r}" for k, v, _ in GRIDS])
+def test_grid_steps_too_small_for_their_range_are_refused_before_any_job(key, value, named):
+    text = validation_error(key, value, runs=True)
+    assert named in text and "at most 1000 grid points" in text, text
+
+
 @pytest.mark.parametrize("key, value, named", RUNS, ids=[f"{k}={v!r}" for k, v, _ in RUNS])
 def test_saturating_config_values_are_refused_before_any_job(key, value, named):
     text = validation_error(key, value, runs=True)

@@ -270,3 +270,14 @@ class Params:
                 _check(params[f.name], hints[f.name], f.metadata.get("rules", {}), _path(path, f.name))
         for name, value, allowed in cls(**params).relations():
             raise _Invalid(_path(path, name), value, allowed)
+
+
+GRID_POINTS = 1000  # at most this many grid points per axis: a tiny step is a typo, not a study
+
+
+def grid_step(p, low: str, high: str, step: str):
+    """For a model's ``relations``: (key, value, rule) if the grid from ``low`` to ``high`` in steps of ``step``
+    has more than GRID_POINTS points."""
+    span, size = getattr(p, high) - getattr(p, low), getattr(p, step)
+    if span > 0 and span / size + 1 > GRID_POINTS:
+        yield step, size, f">= {span / (GRID_POINTS - 1):.3g} (at most {GRID_POINTS} grid points from {low} to {high})"

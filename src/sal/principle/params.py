@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..params import Params, key
+from ..params import Params, grid_step, key
 
 PSPS = ("rect", "alpha", "exp")
 NAME = r"[A-Za-z0-9_]+"
@@ -120,6 +120,7 @@ class PhasePlane(Chain):
     def relations(self):
         yield from super().relations()
         yield from _range(self, "w_min", "w_max")
+        yield from grid_step(self, "w_min", "w_max", "w_step")
         # the drive grows with each weight: the grid's corners bound it
         yield from self.saturated([("w_min", self.w_min, self.w_min, self.w_min),
                                    ("w_max", self.w_max, self.w_max, self.w_max)])
@@ -177,6 +178,7 @@ class Attractor(Params):
         yield from _window(self)
         yield from _range(self, "w_min", "w_max")
         yield from _range(self, "b_min", "b_max")
+        yield from grid_step(self, "b_min", "b_max", "b_step")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,7 +7,7 @@ import itertools
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..params import Params, key
+from ..params import Params, grid_step, key
 from .network import MAX_EXACT_DIM
 
 # 20 runs per point: distribution seeds x initialisation seeds. 4235 is an official typo for 4325,
@@ -219,6 +219,7 @@ class EiGrid(Params):
     def relations(self):
         if self.w_max < self.w_min:
             yield "w_max", self.w_max, f">= w_min = {self.w_min}"
+        yield from grid_step(self, "w_min", "w_max", "w_step")
 
 
 @dataclass(frozen=True, kw_only=True)
