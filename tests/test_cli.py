@@ -53,6 +53,11 @@ def test_user_errors_are_one_line_and_the_pipe_may_close(tmp_path, capsys):
     assert "-w takes NAME=VALUE, got 'key'" in capsys.readouterr().err
     assert main(["run", "principle", "proof", "--config", str(tmp_path / "none.yaml"), "-o", "x.nc"]) == 2
     assert "cannot read config file" in capsys.readouterr().err
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    for output, message in ((blocker / "x.nc", "a_file is not a writable folder"), (tmp_path, "is a folder")):
+        assert main(["run", "principle", "proof", "--config", *CONFIGS, "-o", str(output)]) == 2
+        assert f"-o {output}: " in (err := capsys.readouterr().err) and message in err, err
     out = tmp_path / "p.nc"
     assert main(["run", "principle", "proof", "--config", *CONFIGS, "-o", str(out)]) == 0
     piped = subprocess.run(f"{sys.executable} -m sal provenance {out} | head -1", shell=True, capture_output=True,

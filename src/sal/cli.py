@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from pathlib import Path
 
 from . import pipeline, store
 from .config import ConfigError
@@ -13,7 +15,18 @@ from .config import load as load_config
 from .registry import FAMILIES
 
 
+def _check_output(path: str) -> None:
+    """Refuse an output file that cannot be written before the computation, not after it."""
+    out = Path(path)
+    if out.is_dir():
+        raise ValueError(f"-o {path}: is a folder; give the result file's name (.nc)")
+    folder = next(p for p in (out.parent, *out.parent.parents) if p.exists())  # the run creates the rest
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"-o {path}: cannot write there ({folder} is not a writable folder)")
+
+
 def _run(args) -> None:
+    _check_output(args.output)
     config = load_config(args.config)
     experiment = next(f for f in FAMILIES if f.name == args.family).experiment(args.experiment)
     bad = [item for item in args.wildcard if "=" not in item]
