@@ -110,9 +110,24 @@ def run_params(config: dict, experiment: str, **labels) -> dict:
 DATA_PATH_RULE = "the folder the data set was retrieved into (a non-empty string; None only for digits)"
 
 
-def _data_path_relation(dataset, data_path):
-    if data_path == "" or data_path is None and dataset != "digits":
-        yield "data_path", data_path, DATA_PATH_RULE
+@dataclass(frozen=True, kw_only=True)
+class SGDKeys(Params):
+    """The keys every SGD training run shares: the data set and where it lies, the schedule, the optimiser
+    and the official loss and augmentation switches."""
+
+    dataset: str = key(choices=tuple(DATASETS))
+    data_path: str | None = key(allowed=DATA_PATH_RULE)
+    epochs: int = key(ge=1)
+    batch_size: int = key(ge=1)
+    test_batch_size: int = key(ge=1)
+    lr: float = key(ge=0)
+    momentum: float = key(ge=0)
+    double_softmax: bool = key()
+    augment: bool = key()
+
+    def relations(self):
+        if self.data_path == "" or self.data_path is None and self.dataset != "digits":
+            yield "data_path", self.data_path, DATA_PATH_RULE
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -127,53 +142,32 @@ class Network(Params):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Train(Params):
+class Train(SGDKeys):
     """One CNN training run of fig 8: ``train.train``."""
 
     label: ClassVar[str] = "deepnet"
-    dataset: str = key(choices=tuple(DATASETS))
-    data_path: str | None = key(allowed=DATA_PATH_RULE)
     method: str = key(choices=tuple(sorted(METHODS)))
     seed: int = key(**SEED)
-    epochs: int = key(ge=1)
-    batch_size: int = key(ge=1)
-    test_batch_size: int = key(ge=1)
-    lr: float = key(ge=0)
-    momentum: float = key(ge=0)
     weight_decay: float = key(ge=0)
-    double_softmax: bool = key()
-    augment: bool = key()
     network: Network = key()
     phase: dict = key(allowed="a mapping of keyword arguments of the SAL/RDD phase class")
 
-    def relations(self):
-        yield from _data_path_relation(self.dataset, self.data_path)
-
 
 @dataclass(frozen=True, kw_only=True)
-class ScalingRun(Params):
+class ScalingRun(SGDKeys):
     """One network shape of the depth and width study, every method and seed: ``experiments.scaling_run``."""
 
     label: ClassVar[str] = "deepnet scaling_run"
-    dataset: str = key(choices=tuple(DATASETS))
-    data_path: str | None = key(allowed=DATA_PATH_RULE)
     depth: int = key(ge=1, le=100)
     width: int = key(ge=1, le=100000)
     methods: list[str] = key(min_length=1, unique=True, choices=SCALING_METHODS)
     seeds: list[int] = key(min_length=1, unique=True, **SEED)
-    epochs: int = key(ge=1)
-    batch_size: int = key(ge=1)
-    test_batch_size: int = key(ge=1)
-    lr: float = key(ge=0)
-    momentum: float = key(ge=0)
     kp_weight_decay: float = key(ge=0)
-    double_softmax: bool = key()
-    augment: bool = key()
     gradient_batch: int = key(ge=2)
     sal_phase: dict = key(allowed="a mapping of keyword arguments of SALPhase")
 
     def relations(self):
-        yield from _data_path_relation(self.dataset, self.data_path)
+        yield from super().relations()
         if "bp" not in self.methods:
             yield "methods", self.methods, "a list including bp (the reference of the accuracy gap)"
 
