@@ -17,7 +17,7 @@ from ..rng import generator, substreams
 from ..store import provenance
 from .data import load_dataset
 from .network import CNN
-from .params import Salnet, ScalingRun, WeightScatter
+from .params import Salnet, ScalingRun, SGDKeys, WeightScatter
 from .rdd import RDDPhase
 from .salphase import SALPhase, alignment_angles
 from .scatter import ALGORITHMS, initial_salnet, initial_weights_fig7
@@ -131,8 +131,7 @@ def scaling_run(params: dict, checkpoint=None) -> xr.Dataset:
     p = json.loads(json.dumps(ScalingRun.check(params)))
     data = load_dataset(p["dataset"], p["data_path"])
     hidden = [p["width"]] * p["depth"]
-    shared = {k: p[k] for k in ("dataset", "data_path", "epochs", "batch_size", "test_batch_size", "lr",
-                                "momentum", "double_softmax", "augment")}
+    shared = {k: p[k] for k in SGDKeys.keys()}  # what every (method, seed) run shares
     runs, checkpoints = [], []
     for method in p["methods"]:
         parts = []
