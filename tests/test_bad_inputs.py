@@ -210,6 +210,7 @@ CONFIG = [
     ("sampling.dales_law.rates.w_step", 0, "less than or equal to the minimum"),
     ("sampling.protocols.B.overrides.simulator", "gpu", "is not one of"),
     ("sampling.protocols.B.kp_sweep.rates.syn_noise", [1.5], "greater than or equal to the maximum"),
+    ("sampling.protocols.B.scenarios.syn_noise.kp_best_rate", 0.0, "less than or equal to the minimum"),
     ("sampling.protocols.B.overrides.record_steps", -1, "less than the minimum"),
     ("sampling.protocols.B.rate_scale", NAN, "must be a finite number"),
     ("microcircuit.scaling.conditions", ["sal", "rdd"], "is not one of"),

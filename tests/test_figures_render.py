@@ -152,13 +152,13 @@ def test_the_check_finds_clipped_and_overlapping_text(tmp_path):
 def test_one_colour_blind_safe_look_per_method():
     """Every method has a fixed colour from the Okabe-Ito palette (or grey) and a line style; methods that
     share a figure differ in colour, line style and marker."""
-    assert set(METHODS) == {"sal", "bp", "fa", "bp_fa", "kp", "scfa", "rdd", "stdwi", "none"}
+    assert set(METHODS) == {"sal", "bp", "fa", "bp_fa", "kp", "kp_best", "scfa", "rdd", "stdwi", "none"}
     assert {m.color for m in METHODS.values()} <= set(OKABE_ITO.values()) | {GREY}
     looks = [(m.color, str(m.linestyle)) for m in METHODS.values()]
     assert len(set(looks)) == len(looks), "each method has its own colour and line style"
     together = [("bp", "bp_fa", "fa", "kp", "scfa", "sal", "rdd"),  # fig 8
                 ("sal", "rdd", "stdwi"),  # fig 7
-                ("none", "sal", "kp"),  # figs 4, 5, S2
+                ("none", "sal", "kp", "kp_best"),  # figs 4, 5, S2
                 ("sal", "bp", "fa")]  # figs 6, S3
     for group in together:
         for attr in ("color", "linestyle", "marker"):

@@ -109,7 +109,14 @@ class Figure:
 
     @property
     def inputs(self) -> list[str]:
+        """Every dataset it can draw (its function's parameters)."""
         return list(inspect.signature(self.function).parameters)
+
+    @property
+    def required(self) -> list[str]:
+        """The datasets it cannot be drawn without (parameters without a default; the others are drawn
+        when the study has them)."""
+        return [n for n, p in inspect.signature(self.function).parameters.items() if p.default is p.empty]
 
 
 @dataclass(frozen=True)
@@ -231,8 +238,8 @@ class Family:
         jobs = []
         for suffix, products in self.products(block).items():
             for fig in self.figures:
-                if set(fig.inputs) <= set(products):
-                    inputs = {n: products[n] for n in fig.inputs}
+                if set(fig.required) <= set(products):
+                    inputs = {n: products[n] for n in fig.inputs if n in products}
                     kinds = {n: self.product_kind(path) for n, path in inputs.items()}
                     jobs.append(FigureJob(fig.stem + suffix, self.name, fig, inputs,
                                           {n: k for n, k in kinds.items() if k is not None}))

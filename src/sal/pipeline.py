@@ -153,9 +153,11 @@ def plot(function, inputs: dict, stem, table, kinds: dict | None = None) -> list
     are checked first: an input file of another kind stops the figure with a message naming it."""
     from .plotting import save, style, text_problems
 
-    expected = set(inspect.signature(function).parameters)
-    if set(inputs) != expected:
-        raise ValueError(f"figure {Path(stem).name} needs datasets {sorted(expected)}, got {sorted(inputs)}")
+    signature = inspect.signature(function).parameters
+    required = {n for n, p in signature.items() if p.default is p.empty}
+    if not required <= set(inputs) <= set(signature):
+        raise ValueError(f"figure {Path(stem).name} needs datasets {sorted(required)} (may also take "
+                         f"{sorted(set(signature) - required)}), got {sorted(inputs)}")
     datasets = {}
     for name, path in inputs.items():
         datasets[name] = store.read(path)

@@ -50,6 +50,7 @@ METHODS = {
     "fa": MethodStyle("FA", OKABE_ITO["vermillion"], (0, (4, 1.5)), "s"),
     "bp_fa": MethodStyle("BP+FA", GREY, (0, (5, 1.5, 1, 1.5)), "X"),
     "kp": MethodStyle("KP", OKABE_ITO["bluish green"], (0, (2.5, 1, 1, 1, 1, 1)), "^"),
+    "kp_best": MethodStyle("KP, best rate", OKABE_ITO["orange"], (0, (6, 1.5)), "v"),  # KP at fig S2's best rate
     "scfa": MethodStyle("SC-FA", OKABE_ITO["reddish purple"], (0, (1.5, 1)), "v"),
     "rdd": MethodStyle("RDD", OKABE_ITO["orange"], (0, (7, 2)), "P"),
     "stdwi": MethodStyle("STDWI", OKABE_ITO["sky blue"], (0, (3, 1, 1, 1)), "*"),

@@ -8,14 +8,17 @@ in a note on the panel.
 
 from __future__ import annotations
 
+import json
 import weakref
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import xarray as xr
 from matplotlib import colors
 from matplotlib.ticker import MaxNLocator
 
+from ..sampling.summaries import best_kp_rate, kp_rate
 from ..store import parameters
 from . import OKABE_ITO, log_axis, method, require_finite, style
 
@@ -54,11 +57,32 @@ def _note_left_out(fig):
                     transform=ax.transAxes, fontsize=5.5, color="k", va="bottom")
 
 
+def _look(ds, cond):
+    """The method look of a condition; KP's label names its decay rate (official or best of fig S2)."""
+    look = method(cond)
+    if cond in ("kp", "kp_best"):
+        rate = "official rate" if cond == "kp" else "best rate of fig S2"
+        look = look._replace(label=f"KP, {rate} ({kp_rate(ds, cond):.1e})")
+    return look
+
+
+def _with_kp_best(ds, kp_best):
+    """The noise sweep with the KP-at-best-rate sweep as one more condition (``kp_best`` None: as it is)."""
+    if kp_best is None:
+        return ds
+    if not np.array_equal(ds["level"], kp_best["level"]) or not np.array_equal(ds["iteration"], kp_best["iteration"]):
+        raise ValueError("the KP-at-best-rate sweep has other noise levels or cycles than the noise sweep")
+    merged = xr.concat([ds, kp_best], dim="condition", data_vars="minimal", coords="minimal", compat="override")
+    runs = {**parameters(ds)["runs"], **parameters(kp_best)["runs"]}
+    merged.attrs = {**ds.attrs, "parameters": json.dumps({**parameters(ds), "runs": runs})}
+    return merged
+
+
 def _curves(ax, ds, var, highlight, rows):
     """Median and IQR over runs vs wake-sleep cycles: baseline and every condition at ``highlight``."""
     it = ds["iteration"].values
     series = [("none", ds["level"].values[0], {"color": BASELINE[1], "linestyle": "-", "label": BASELINE[0]})]
-    series += [(c, highlight, method(c).line) for c in ds["condition"].values]
+    series += [(c, highlight, _look(ds, c).line) for c in ds["condition"].values]
     for cond, level, line in series:
         q = ds[f"{var}_quartiles"].sel(condition=cond, level=level).values
         lo, med, hi = (_finite(x, ax, var) for x in q)
@@ -80,7 +104,7 @@ def _finals(ax, ds, var, rows):
         if np.isfinite(b_hi):
             ax.axhspan(b_lo, b_hi, color=BASELINE[1], alpha=0.12, lw=0)
     for k, cond in enumerate(conds):
-        look = method(cond)
+        look = _look(ds, cond)
         lo, med, hi = (_finite(x, ax, var) for x in np.quantile(final.sel(condition=cond).values, [0.25, 0.5, 0.75],
                                                                      axis=-1, method="inverted_cdf"))
         x = levels + (k - (len(conds) - 1) / 2) * width
@@ -89,7 +113,8 @@ def _finals(ax, ds, var, rows):
         rows.update({f"final_{var}_{cond}_{k2}": v for k2, v in zip(("q25", "median", "q75"), (lo, med, hi))})
 
 
-def _noise_figure(ds, title):
+def _noise_figure(ds, title, kp_best=None):
+    ds = _with_kp_best(ds, kp_best)
     scenario = str(ds["scenario"].values)
     protocol = next(iter(parameters(ds)["runs"].values()))["protocol"]
     highlight = float(ds["highlight_level"].values)
@@ -119,14 +144,15 @@ def _noise_figure(ds, title):
     return fig, pd.concat([pd.DataFrame(curves), pd.DataFrame(finals)], axis=1)
 
 
-def fig4(syn_noise):
-    """Fig 4: synaptic noise (asymmetric initial weights), with and without SAL (and KP)."""
-    return _noise_figure(syn_noise, "Fig 4: synaptic noise")
+def fig4(syn_noise, kp_best_syn_noise=None):
+    """Fig 4: synaptic noise (asymmetric initial weights), with and without SAL (and KP at the official
+    rate and, where the study declares it, at the best rate of fig S2)."""
+    return _noise_figure(syn_noise, "Fig 4: synaptic noise", kp_best_syn_noise)
 
 
-def fig5(plast_noise):
-    """Fig 5: plasticity noise (mismatched STDP amplitudes), with and without SAL (and KP)."""
-    return _noise_figure(plast_noise, "Fig 5: plasticity noise")
+def fig5(plast_noise, kp_best_plast_noise=None):
+    """Fig 5: plasticity noise (mismatched STDP amplitudes), with and without SAL (and KP, as in fig 4)."""
+    return _noise_figure(plast_noise, "Fig 5: plasticity noise", kp_best_plast_noise)
 
 
 def fig_kp(kp_syn_noise, kp_plast_noise, syn_noise, plast_noise):
@@ -152,6 +178,12 @@ def fig_kp(kp_syn_noise, kp_plast_noise, syn_noise, plast_noise):
                     if np.isfinite(s_hi):
                         ax[1, c].axhspan(s_lo, s_hi, color=sal_colour, alpha=0.25, lw=0,
                                          label=f"SAL, noise {level:g} (IQR)")
+            highlight = float(sweep["highlight_level"])
+            if highlight in levels:  # the rate figs 4-5 can add as "KP, best rate" (kp_best_rate)
+                best = best_kp_rate(kp, highlight)
+                ax[1, c].axvline(best, color=method("kp_best").color, lw=0.8, ls=":")
+                ax[1, c].text(best, 0.98, f" lowest median\n at noise {highlight:g}:\n {best:.1e}", fontsize=5.5,
+                              va="top", transform=ax[1, c].get_xaxis_transform(), color=method("kp_best").color)
             ax[0, c].set_title(NOISE_LABEL.get(scenario, scenario), loc="left")
             ax[1, c].set_xlabel("KP decay rate λ per cycle\n(config value, × rate_scale)")
             for r in range(2):

@@ -142,6 +142,14 @@ def _noise_run_params(config, *, protocol, scenario, condition, level, run, kp_r
     return p
 
 
+def kp_best_labels(block: dict, scenario: str) -> list:
+    """[level, kp_rate, run] of the KP runs at the decay rate a scenario declares best (``kp_best_rate``,
+    chosen from the fig S2 sweep), at every level of its noise sweep; [] if it declares none."""
+    sc = block["scenarios"][scenario]
+    rate = sc.get("kp_best_rate")
+    return [] if rate is None else [[lvl, rate, r] for lvl in sc["levels"] for r in block["runs"]]
+
+
 def sweep_labels(block: dict, scenario: str) -> list:
     """[condition, level, run] of every run of one noise sweep of a protocol block."""
     sc = block["scenarios"][scenario]

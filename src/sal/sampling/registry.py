@@ -6,7 +6,8 @@ from ..contract import Experiment, Family, Headline, Summary, figures
 from ..plotting.sampling import FIGURES
 from . import summaries
 from .experiments import ei_phase_plane, ei_rates, run, run_large
-from .params import EiGrid, LargeNetworkRun, NoiseRun, kp_labels, large_labels, run_params, sweep_labels
+from .params import (EiGrid, LargeNetworkRun, NoiseRun, kp_best_labels, kp_labels, large_labels, run_params,
+                     sweep_labels)
 
 RUN_CONSTRAINTS = {"protocol": "A|B", "scenario": "syn_noise|plast_noise", "condition": "none|sal|kp",
                    "level": r"[0-9.]+", "run": r"\d+", "kp_rate": r"[0-9.e+-]+"}
@@ -17,10 +18,23 @@ def _sweep_runs(block, protocol, scenario):
             for c, lvl, r in sweep_labels(block["protocols"][protocol], scenario)]
 
 
+def _kp_wildcards(protocol, scenario, level, rate, run):
+    return {"protocol": protocol, "scenario": scenario, "level": f"{level:g}", "kp_rate": f"{rate:g}", "run": run}
+
+
 def _kp_runs(block, protocol, scenario):
-    return [((lvl, rate, r), {"protocol": protocol, "scenario": scenario, "level": f"{lvl:g}",
-                              "kp_rate": f"{rate:g}", "run": r})
+    return [((lvl, rate, r), _kp_wildcards(protocol, scenario, lvl, rate, r))
             for lvl, rate, r in kp_labels(block["protocols"][protocol], scenario)]
+
+
+def _kp_best_runs(block, protocol, scenario):
+    """KP at the declared best rate at every level: the KP sweep's files where the levels coincide."""
+    return [(("kp_best", lvl, r), _kp_wildcards(protocol, scenario, lvl, rate, r))
+            for lvl, rate, r in kp_best_labels(block["protocols"][protocol], scenario)]
+
+
+def _sweep_options(block, protocol, scenario):
+    return {"scenario": scenario, "highlight": block["protocols"][protocol]["scenarios"][scenario]["highlight"]}
 
 
 def _large_runs(block):
@@ -33,8 +47,10 @@ def _products(block):
     out = {"": {p: f"results/sampling/dales_law/{p}/seed~{seed}.nc" for p in ("ei_phase_plane", "ei_rates")}}
     for protocol, pb in block["protocols"].items():
         products = out.setdefault("" if protocol == "B" else f"_protocol{protocol}", {})
-        for scenario in pb["scenarios"]:
+        for scenario, sc in pb["scenarios"].items():
             products[scenario] = f"results/sampling/{protocol}/{scenario}/summary.nc"
+            if sc.get("kp_best_rate") is not None:
+                products[f"kp_best_{scenario}"] = f"results/sampling/{protocol}/{scenario}/kp_best/summary.nc"
         for scenario in (pb.get("kp_sweep") or {}).get("rates", {}):
             products[f"kp_{scenario}"] = f"results/sampling/{protocol}/{scenario}/kp_sweep/summary.nc"
     if block.get("large_network"):
@@ -66,9 +82,10 @@ FAMILY = Family(
     ),
     summaries=(
         Summary("noise_sweep", summaries.noise_sweep_summary, "noise_run", "{protocol}/{scenario}/summary.nc",
-                _sweep_runs, lambda block, protocol, scenario: {
-                    "scenario": scenario,
-                    "highlight": block["protocols"][protocol]["scenarios"][scenario]["highlight"]}),
+                _sweep_runs, _sweep_options),
+        # KP at the best rate of fig S2 (issue 12): a noise sweep of one condition, made of KP-sweep runs
+        Summary("kp_best", summaries.noise_sweep_summary, "kp_run", "{protocol}/{scenario}/kp_best/summary.nc",
+                _kp_best_runs, _sweep_options, kind="sampling.noise_sweep_summary"),
         Summary("kp_sweep", summaries.kp_sweep_summary, "kp_run", "{protocol}/{scenario}/kp_sweep/summary.nc",
                 _kp_runs),
         Summary("large_network", summaries.large_network_summary, "large_network_run", "large_network/summary.nc",
@@ -76,5 +93,6 @@ FAMILY = Family(
     ),
     figures=figures(FIGURES),
     products=_products,
-    headline=(Headline("headline_numbers", summaries.headline_rows, summaries.PAPER),),
+    headline=(Headline("headline_numbers", summaries.headline_rows, summaries.PAPER),
+              Headline("headline_numbers", summaries.kp_rows, summaries.PAPER)),
 )
