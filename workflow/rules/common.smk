@@ -56,7 +56,9 @@ FIGURE_JOBS = {}
 for _family in FAMILIES:
     for _job in _family.figure_jobs(config[_family.name]):
         # a figure needs its required inputs; it draws its optional ones where the study (archive) has them
-        _inputs = available({_n: _f for _n, _f in _job.inputs.items() if _n in _job.figure.required})
+        _inputs = available(
+            {_n: _f for _n, _f in _job.inputs.items() if _n in _job.figure.required}
+        )
         if _inputs is not None:
             for _n in set(_job.inputs) - set(_job.figure.required):
                 _inputs.update(available({_n: _job.inputs[_n]}) or {})
