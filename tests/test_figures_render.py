@@ -19,6 +19,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 from PIL import Image
@@ -200,3 +201,15 @@ def test_fig_s2_draws_a_panel_whose_dkl_values_are_all_infinite(tmp_path):
     _check_files(paths)
     assert text_problems(fig) == []
     assert any("left out" in t.get_text() for t in fig.findobj(plt.Text))
+
+
+def test_fig_s2_draws_only_the_scenarios_whose_kp_sweep_the_study_has(tmp_path):
+    """An archive with the synaptic-noise KP sweep only (the plasticity-noise one still to run) draws fig S2
+    with that one column, not none and not an empty second one."""
+    job = JOBS["figS2_kolen_pollack"]
+    assert set(job.figure.required) == {"kp_syn_noise", "syn_noise"}
+    inputs = {name: str(_stored(job.inputs[name])) for name in job.figure.required}
+    fig, paths = _render(job.figure.function, inputs, tmp_path / "figS2")
+    _check_files(paths)
+    assert len(fig.axes) == 2 and text_problems(fig) == []
+    assert set(pd.read_csv(tmp_path / "figS2.csv")["scenario"]) == {"syn_noise"}

@@ -79,7 +79,8 @@ def test_kp_best_must_match_the_sweeps_levels(kp_best_summary):
 
 def test_kp_headline_row_names_both_rates(kp_best_summary):
     syn_noise = store.read(STORED)
-    rows = list(summaries.kp_rows(syn_noise, syn_noise, kp_best_summary, kp_best_summary))
+    rows = [*summaries.kp_rows_syn_noise(syn_noise, kp_best_summary),
+            *summaries.kp_rows_plast_noise(syn_noise, kp_best_summary)]
     assert [r[1] for r in rows] == ["fig 4", "fig 5"]
     key, _, quantity, ours, _ = rows[0]
     assert key == "kp_dkl" and f"{BEST * 3:g} (best of fig S2)" in quantity

@@ -155,13 +155,17 @@ def fig5(plast_noise, kp_best_plast_noise=None):
     return _noise_figure(plast_noise, "Fig 5: plasticity noise", kp_best_plast_noise)
 
 
-def fig_kp(kp_syn_noise, kp_plast_noise, syn_noise, plast_noise):
-    """KP supplementary figure: final asymmetry and D_KL vs the KP decay rate, SAL as reference."""
+def fig_kp(kp_syn_noise, syn_noise, kp_plast_noise=None, plast_noise=None):
+    """KP supplementary figure: final asymmetry and D_KL vs the KP decay rate, SAL as reference; a column
+    per noise scenario whose KP sweep the study has (synaptic noise always)."""
     rows = []
+    columns = [(kp, sweep, scenario) for kp, sweep, scenario in ((kp_syn_noise, syn_noise, "syn_noise"),
+                                                                 (kp_plast_noise, plast_noise, "plast_noise"))
+               if kp is not None and sweep is not None]
     with style():
-        fig, ax = plt.subplots(2, 2, figsize=(6.0, 4.2), layout="constrained", sharex="col")
-        for c, (kp, sweep, scenario) in enumerate(((kp_syn_noise, syn_noise, "syn_noise"),
-                                                   (kp_plast_noise, plast_noise, "plast_noise"))):
+        fig, ax = plt.subplots(2, len(columns), figsize=(0.5 + 2.75 * len(columns), 4.2), layout="constrained",
+                               sharex="col", squeeze=False)
+        for c, (kp, sweep, scenario) in enumerate(columns):
             rates = kp["kp_rate"].values
             levels = kp["level"].values
             for k, level in enumerate(levels):
@@ -179,7 +183,8 @@ def fig_kp(kp_syn_noise, kp_plast_noise, syn_noise, plast_noise):
                         ax[1, c].axhspan(s_lo, s_hi, color=sal_colour, alpha=0.25, lw=0,
                                          label=f"SAL, noise {level:g} (IQR)")
             highlight = float(sweep["highlight_level"])
-            if highlight in levels:  # the rate figs 4-5 can add as "KP, best rate" (kp_best_rate)
+            finite = highlight in levels and np.isfinite(kp["dkl"].sel(level=highlight).median("run")).any()
+            if finite:  # the rate figs 4-5 can add as "KP, best rate" (kp_best_rate)
                 best = best_kp_rate(kp, highlight)
                 ax[1, c].axvline(best, color=method("kp_best").color, lw=0.8, ls=":")
                 ax[1, c].text(best, 0.98, f" lowest median\n at noise {highlight:g}:\n {best:.1e}", fontsize=5.5,
