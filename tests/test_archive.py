@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 
 from sal import archive, store
+from sal.config import load as load_config
+from sal.sampling import summaries
 from sal.microcircuit.analysis import final_pattern
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,6 +71,32 @@ def test_archived_principle_holds_the_papers_claims():
     assert abs(float(final["w_ji"].median()) - float(final["w_ij"].median())) < 0.05  # the weights meet
     assert (archived("results/principle/proof/analytic.nc")["Delta"].min("t") >= 0).all()
 
+
+@pytest.mark.parametrize("scenario", ["syn_noise", "plast_noise"])
+def test_archived_sampling_holds_the_papers_claims(scenario):
+    """Protocol B at paper scale (20 runs, every level): at noise 0.8 no SAL ends at least twice the noise-free
+    baseline's median D_KL and SAL within 25 % of it, SAL's asymmetry 100x below no SAL's."""
+    ds = archived(f"results/sampling/B/{scenario}/summary.nc")
+    assert ds.sizes["run"] == 20 and ds["level"].size == (6 if scenario == "syn_noise" else 5)
+    final = ds[["dkl", "asymmetry"]].isel(iteration=-1).median("run")
+    baseline = float(final["dkl"].sel(condition="none", level=0.0))
+    at = final.sel(level=0.8)
+    assert float(at["dkl"].sel(condition="none")) >= 2 * baseline
+    assert abs(float(at["dkl"].sel(condition="sal")) / baseline - 1) <= 0.25
+    assert float(at["asymmetry"].sel(condition="none")) >= 100 * float(at["asymmetry"].sel(condition="sal"))
+
+
+@pytest.mark.parametrize("scenario", ["syn_noise", "plast_noise"])
+def test_archived_kp_best_rate_is_the_lowest_median_of_the_archived_sweep(scenario):
+    """KP's "best rate" in figs 4-5 is the one paper.yaml declares, and that is our own fig S2 sweep's rate
+    with the lowest median final D_KL at the highlighted noise level, not a number picked by hand."""
+    sweep = archived(f"results/sampling/B/{scenario}/kp_sweep/summary.nc")
+    best = archived(f"results/sampling/B/{scenario}/kp_best/summary.nc")
+    declared = load_config([ROOT / "config/config.yaml", ROOT / "config/paper.yaml"])["sampling"]["protocols"]["B"]
+    declared = declared["scenarios"][scenario]["kp_best_rate"]
+    highlight = float(archived(f"results/sampling/B/{scenario}/summary.nc")["highlight_level"])
+    assert summaries.kp_rate(best, "kp_best") == declared == summaries.best_kp_rate(sweep, highlight)
+    assert best.sizes["run"] == sweep.sizes["run"] == 20
 
 def test_archived_headline_tables_compare_with_a_new_study():
     tables = sorted((ARCHIVE / "results" / "tables").glob("headline_numbers*.csv"))
