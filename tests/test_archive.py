@@ -43,6 +43,11 @@ def test_archive_config_plans_no_simulation(tmp_path):
     table = out[out.index("Job stats"):].split("total")[0]
     jobs = {line.split()[0] for line in table.splitlines()[3:] if line.strip()}
     assert jobs and all(j.startswith("plot_") or j in {"headline", "all"} for j in jobs), jobs
+    # every archived summary is drawn: the figures are planned with the archived study's config (paper.yaml)
+    read = {f.strip() for line in out.splitlines() if line.strip().startswith("input:")
+            for f in line.split(":", 1)[1].split(",")}
+    unread = [rel for rel in archive.read_manifest(ARCHIVE) if rel.endswith(".nc") and str(ARCHIVE / rel) not in read]
+    assert unread == []
 
 
 def test_archived_microcircuit_holds_the_papers_claims():
