@@ -77,16 +77,17 @@ def test_archived_principle_holds_the_papers_claims():
     assert (archived("results/principle/proof/analytic.nc")["Delta"].min("t") >= 0).all()
 
 
-@pytest.mark.parametrize("scenario", ["syn_noise", "plast_noise"])
-def test_archived_sampling_holds_the_papers_claims(scenario):
-    """Protocol B at paper scale (20 runs, every level): at noise 0.8 no SAL ends at least twice the noise-free
-    baseline's median D_KL and SAL within 25 % of it, SAL's asymmetry 100x below no SAL's."""
+@pytest.mark.parametrize("scenario, no_sal_factor", [("syn_noise", 2.0), ("plast_noise", 1.5)])
+def test_archived_sampling_holds_the_papers_claims(scenario, no_sal_factor):
+    """Protocol B at paper scale (20 runs, every level), at noise 0.8: SAL ends within 25 % of the noise-free
+    baseline's median D_KL and no SAL well above it (synaptic noise: at least twice, the issue's reading of
+    fig 4; fig 5 gives no factor, 1.5x is "clearly above"), SAL's asymmetry 100x below no SAL's."""
     ds = archived(f"results/sampling/B/{scenario}/summary.nc")
     assert ds.sizes["run"] == 20 and ds["level"].size == (6 if scenario == "syn_noise" else 5)
     final = ds[["dkl", "asymmetry"]].isel(iteration=-1).median("run")
     baseline = float(final["dkl"].sel(condition="none", level=0.0))
     at = final.sel(level=0.8)
-    assert float(at["dkl"].sel(condition="none")) >= 2 * baseline
+    assert float(at["dkl"].sel(condition="none")) >= no_sal_factor * baseline
     assert abs(float(at["dkl"].sel(condition="sal")) / baseline - 1) <= 0.25
     assert float(at["asymmetry"].sel(condition="none")) >= 100 * float(at["asymmetry"].sel(condition="sal"))
 
