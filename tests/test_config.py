@@ -17,7 +17,7 @@ DEFAULT = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 @pytest.mark.parametrize("name", ["config.yaml", "paper.yaml", "test.yaml", "archive.yaml"])
 def test_shipped_configs_are_valid(name):
     config = load([ROOT / "config" / "config.yaml", ROOT / "config" / name])
-    assert set(config) - {"archive"} == {"principle", "sampling", "microcircuit", "deepnet"}
+    assert set(config) - {"archive", "archive_study"} == {"principle", "sampling", "microcircuit", "deepnet"}
 
 
 def test_overlay_merges_recursively():
