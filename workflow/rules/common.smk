@@ -38,13 +38,14 @@ if ARCHIVE:
     )  # relative to the checkout (absolute paths stay)
     ARCHIVED = set(archive.read_manifest(ARCHIVE))
     # the archived figures are those of the study that made them (its sweeps, declared rates, data sets)
-    _study = sal.config.load(
-        [
-            RULES_DIR.parents[1] / f
-            for f in ["config/config.yaml", *config.get("archive_study", [])]
-        ]
-    )
-    config.update({_f.name: _study[_f.name] for _f in FAMILIES})
+    if config.get("archive_study"):
+        _study = sal.config.load(
+            [
+                RULES_DIR.parents[1] / f
+                for f in ["config/config.yaml", *config["archive_study"]]
+            ]
+        )
+        config.update({_f.name: _study[_f.name] for _f in FAMILIES})
 
 
 def available(files):
