@@ -14,7 +14,7 @@ SCHEMA = ROOT / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "paper.yaml", "test.yaml", "archive.yaml"])
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "config").glob("*.yaml")))
 def test_shipped_configs_are_valid(name):
     config = load([ROOT / "config" / "config.yaml", ROOT / "config" / name])
     assert set(config) - {"archive", "archive_study"} == {"principle", "sampling", "microcircuit", "deepnet"}
