@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import inspect
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from ..deepnet.salphase import SALPhase
 from ..deepnet.summaries import SCALING_ORDER, final_accuracy, scaling_metrics, sweep_shapes
 from ..store import parameters
-from . import method, require_finite, style
+from . import counted, method, require_finite, style
 
 #: fig 8's methods in the order they are drawn (their look: ``sal.plotting.METHODS``)
 METHOD_ORDER = ("bp", "bp_fa", "fa", "kp", "scfa", "sal", "rdd")
@@ -128,7 +131,8 @@ def fig8(training):
         bar_ax.set_ylabel("final test accuracy [%]")
         bar_ax.set_title("last 5 epochs\n(- - BP+FA)", loc="left", fontsize=7)
         reduced = ", digits: reduced network" if "digits" in datasets else ""
-        fig.suptitle(f"Fig 8: CNN training ({ds.sizes['seed']} seeds, {len(epochs)} epochs{reduced})", fontsize=8)
+        seeds = counted(ds.sizes["seed"], "seed")
+        fig.suptitle(f"Fig 8: CNN training ({seeds}, {len(epochs)} epochs{reduced})", fontsize=8)
     return fig, pd.DataFrame(rows, columns=["dataset", "method", "quantity", "epoch", "value"])
 
 
@@ -155,13 +159,22 @@ def fig8_table(training):
         table.auto_set_font_size(False)
         table.set_fontsize(7)
         ax.set_title(f"Fig 8 table: final test accuracy [%]\n(last 5 epochs; mean ± std over "
-                     f"{training.sizes['seed']} seeds)", fontsize=7)
+                     f"{counted(training.sizes['seed'], 'seed')})", fontsize=7)
     return fig, pd.DataFrame(rows, columns=["method", "dataset", "accuracy_mean", "accuracy_std", "seeds"])
 
 
+def fig8_epoch_seconds() -> float:
+    """Simulated time of fig 8's SAL phase per training epoch: ``SALPhase``'s defaults, which are fig 8's phase
+    (5 blocks of 2000 steps, 32 copies, 1 ms per step: 320 s)."""
+    d = {k: v.default for k, v in inspect.signature(SALPhase).parameters.items()}
+    return d["blocks_per_epoch"] * d["block_steps"] * d["batch"] * 1e-3
+
+
 def fig9(salnet):
-    """Pure SAL with frozen random W: seed-mean angle per FC layer over simulated time, one line per η."""
+    """Pure SAL with frozen random W: seed-mean angle per FC layer over simulated time, one line per η; the top
+    axis gives the time in fig-8 epochs of SAL phase."""
     ds = salnet
+    per_epoch = fig8_epoch_seconds()
     etas = sorted(ds["eta"].values)
     layers = list(ds["layer"].values)
     t = ds["time"].values
@@ -178,10 +191,12 @@ def fig9(salnet):
                 rows += [(layer, eta, ti, a) for ti, a in zip(t, angle)]
             axes[k].set_title(layer, loc="left")
             axes[k].set_xlabel("simulated time [s]")
+            top = axes[k].secondary_xaxis("top", functions=(lambda x: x / per_epoch, lambda e: e * per_epoch))
+            top.set_xlabel("fig-8 epochs", fontsize=6)
         axes[0].set_ylabel("angle(W, B) [deg]")
         axes[0].legend()
         p = next(iter(parameters(ds)["runs"].values()))
-        fig.suptitle(f"Fig 9: SALNet {p['sizes']}, frozen random W, {ds.sizes['seed']} seeds", fontsize=8)
+        fig.suptitle(f"Fig 9: SALNet {p['sizes']}, frozen random W, {counted(ds.sizes['seed'], 'seed')}", fontsize=8)
     return fig, pd.DataFrame(rows, columns=["layer", "eta", "time_s", "angle_deg"])
 
 

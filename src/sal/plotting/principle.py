@@ -13,7 +13,7 @@ from matplotlib import colors
 
 from ..principle.analysis import attractor_line
 from ..store import parameters
-from . import OKABE_ITO, require_finite, style
+from . import OKABE_ITO, counted, require_finite, style
 
 CAUSAL = "#88409c"  # purple: dt > 0, j after i
 ANTICAUSAL = "#3787c0"  # blue: dt < 0
@@ -103,7 +103,7 @@ def fig2d(weight_evolution):
                 rows[f"{cond}_{var}_max"] = w.max(axis=0)
         ax.set_xlabel(f"$t$ [s]  ({_mathtext(ds['time'].attrs['long_name'])})")
         ax.set_ylabel("weight")
-        ax.set_title(f"median and range over {ds.sizes['seed']} seeds", loc="left")
+        ax.set_title(f"median and range over {counted(ds.sizes['seed'], 'seed')}", loc="left")
         fig.legend(loc="outside lower center", ncols=2)
     return fig, pd.DataFrame(rows)
 
