@@ -5,6 +5,7 @@ import pickle
 
 import numpy as np
 import pytest
+import xarray as xr
 
 from sal.deepnet.rdd import RDDPhase, two_population
 from sal.deepnet.salphase import SALPhase, alignment_angles
@@ -12,6 +13,7 @@ from sal.deepnet.experiments import salnet, weight_scatter
 from sal.deepnet.params import quick_params_fig7, quick_params_fig9
 from sal.deepnet.scatter import initial_weights_fig7
 from sal.deepnet.stdwi import STDWI
+from sal.deepnet.summaries import salnet_metrics
 
 STACK = [30, 20, 10, 5]
 
@@ -333,3 +335,25 @@ def test_salnet_records_the_angle_per_layer_and_epoch():
     assert np.all(ds["angle"].values[-1] < ds["angle"].values[0])
     again = salnet(params, seed=2)
     assert np.array_equal(ds["angle"].values, again["angle"].values)
+
+
+def test_salnet_metrics_read_speed_and_floor_off_known_curves():
+    """An exponential approach 10° + 80° e^{-epoch/τ} (τ = 50 and 100 epochs, 2 s per epoch): the time to 45° is
+    the first epoch past τ ln(80/35), the floor the tail's mean, the drift the curve's own slope there."""
+    epochs = np.arange(401)
+    tau = np.array([50.0, 100.0])
+    curves = 10 + 80 * np.exp(-epochs[None, :] / tau[:, None])
+    angle = np.repeat(curves[:, None, :, None], 2, axis=3)  # (eta, seed, epoch, layer): two identical layers
+    ds = xr.Dataset({"angle": (("eta", "seed", "epoch", "layer"), angle)},
+                    coords={"eta": [0.08, 0.04], "seed": [0], "epoch": epochs, "layer": ["fc1", "fc2"],
+                            "time": ("epoch", 2.0 * epochs)})
+    m = salnet_metrics(ds)
+    first = np.ceil(tau * np.log(80 / 35))
+    assert np.array_equal(m["time_to_threshold"].values, np.repeat(2 * first[:, None], 2, axis=1))
+    tail = slice(-40, None)  # 10 % of the 401 recorded epochs
+    assert np.allclose(m["floor"].values[:, 0], curves[:, tail].mean(1))
+    assert np.allclose(m["drift"].values[:, 0], np.polyfit(epochs[tail] / 100, curves[:, tail].T, 1)[0])
+    assert abs(float(m["drift"].sel(eta=0.08, layer="fc1"))) < 0.1  # a plateau
+    assert float(m["drift"].sel(eta=0.04, layer="fc1")) < -1  # still falling
+    never = salnet_metrics(ds, threshold=5.0)["time_to_threshold"]
+    assert np.isinf(never).all()

@@ -14,6 +14,11 @@ from . import provenance, store
 COLUMNS = ["figure", "quantity", "ours", "paper", "measured at"]
 
 
+def counted(n: int, noun: str) -> str:
+    """'1 seed', '3 seeds': a count with its noun, for scales and titles."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def headline_table(table: str, inputs: dict, families) -> pd.DataFrame:
     """Table ``table`` from the summaries in ``inputs`` ({family: {product: file}}), in the order of
     ``families`` (``sal.registry.FAMILIES``). A family contributes its rows when the study has every

@@ -65,5 +65,6 @@ FAMILY = Family(
         "salnet": "results/deepnet/salnet/summary.nc",
         "scaling": f"results/deepnet/scaling/{block['scaling']['dataset']}/summary.nc"}},
     headline=(Headline("headline_numbers_deepnet", summaries.headline_rows, summaries.PAPER),
+              Headline("headline_numbers_deepnet", summaries.salnet_headline_rows, summaries.PAPER),
               Headline("headline_numbers_deepnet", summaries.scaling_headline_rows, summaries.PAPER)),
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from ..headline import counted
 from ..store import combine, parameters
 
 METRICS = ["train_accuracy", "test_accuracy", "test_loss", "angle", "initial_angle"]
@@ -31,6 +32,41 @@ def final_accuracy(training: xr.Dataset) -> xr.DataArray:
 def salnet_summary(runs: dict) -> xr.Dataset:
     """Fig-9 runs stacked over (eta, seed)."""
     return combine(runs, ("eta", "seed"), "deepnet.salnet_summary")
+
+
+def salnet_metrics(salnet: xr.Dataset, threshold: float = 45.0, tail: float = 0.1) -> xr.Dataset:
+    """Fig 9's speed and noise floor per η and FC layer, from the seed-mean angle: ``time_to_threshold``, the
+    simulated time [s] at which the angle first falls below ``threshold`` degrees (inf if it never does);
+    ``floor``, the mean angle over the last ``tail`` of the epochs (the noise floor once the angle has
+    plateaued); ``drift``, the angle's least-squares slope over those epochs [deg per 100 epochs], near 0 on
+    a plateau and clearly negative while the angle still falls."""
+    angle = salnet["angle"].mean("seed").transpose("eta", "layer", "epoch")
+    t = salnet["time"].values
+    below = angle.values < threshold
+    first = np.where(below.any(-1), t[below.argmax(-1)], np.inf)
+    last = max(2, int(round(tail * len(t))))
+    epochs = salnet["epoch"].values[-last:] / 100.0
+    slope = np.polyfit(epochs, angle.values[..., -last:].reshape(-1, last).T, 1)[0]
+    dims = ("eta", "layer")
+    return xr.Dataset({"time_to_threshold": (dims, first), "floor": angle.isel(epoch=slice(-last, None)).mean("epoch"),
+                       "drift": (dims, slope.reshape(first.shape))}, coords={k: angle[k] for k in dims})
+
+
+def salnet_headline_rows(salnet):
+    """(key, figure, quantity, ours, measured at) of fig 9: per η, how fast every FC layer aligns and the floor
+    it reaches (the paper: larger η aligns faster, to a higher noise floor)."""
+    m = salnet_metrics(salnet)
+    etas = " / ".join(f"{e:g}" for e in m["eta"].values)
+    layers = "/".join(str(v) for v in m["layer"].values)
+    scale = (f"{counted(salnet.sizes['seed'], 'seed')}, {salnet.sizes['epoch'] - 1} epochs "
+             f"({float(salnet['time'][-1]):g} s)")
+    slowest = m["time_to_threshold"].max("layer")
+    yield ("salnet_speed", "fig 9", f"simulated time until every FC layer is below 45° [s], η = {etas}",
+           " / ".join("never" if np.isinf(v) else f"{v:g}" for v in slowest.values), scale)
+    yield ("salnet_floor", "fig 9", f"final angle(W, B) {layers} [deg] (mean of the last 10 % of epochs; "
+           f"steepest drift there per 100 epochs), η = {etas}",
+           " · ".join(" / ".join(f"{a:.1f}" for a in m["floor"].sel(eta=e).values)
+                      + f" ({float(m['drift'].sel(eta=e).min()):+.2f})" for e in m["eta"].values), scale)
 
 
 #: the config keys of the two sweeps of the depth and width study
@@ -98,7 +134,7 @@ def scaling_headline_rows(scaling):
     methods = [m for m in SCALING_ORDER if m in scaling["method"].values]
     names = " / ".join(m.upper() for m in methods)
     dataset = parameters(scaling)["runs"][str(scaling["shape"].values[0])]["dataset"]
-    scale = f"{dataset}, {scaling.sizes['seed']} seeds, {scaling.sizes['epoch']} epochs"
+    scale = f"{dataset}, {counted(scaling.sizes['seed'], 'seed')}, {scaling.sizes['epoch']} epochs"
     quantities = (("gap", "test-accuracy gap to BP [pp]", ".1f"), ("feedback_angle", "angle(W, B) [deg]", ".0f"),
                   ("gradient_angle", "gradient angle to BP [deg]", ".0f"))
     for sweep, other in (("depth", "width"), ("width", "depth")):
@@ -122,7 +158,7 @@ def headline_rows(weight_scatter, training):
     yield ("fig7_angles", "fig 7", "final angle(W, B) [deg]: " + " / ".join(a.upper() for a in ds["algorithm"].values),
            " / ".join(f"{v:.1f}" for v in final.values), f"{float(ds['time'][-1]):g} s")
     acc = final_accuracy(tr).mean("seed")
-    scale = f"{tr.sizes['seed']} seeds, {tr.sizes['epoch']} epochs"
+    scale = f"{counted(tr.sizes['seed'], 'seed')}, {tr.sizes['epoch']} epochs"
     methods = [m for m in ("bp", "bp_fa", "sal", "fa") if m in tr["method"].values]
     reference = "accuracy_vs_bp_fa" if {"sal", "bp_fa"} <= set(methods) else "accuracy_vs_bp"
     for d in tr["dataset"].values:
@@ -145,6 +181,7 @@ PAPER = {"fig7_angles": "official code: SAL ≈ 14, RDD (fixed) ≈ 26, STDWI �
          "accuracy_vs_bp_fa_fashion_mnist": "SAL close to BP+FA" + OFFICIAL_FASHION_MNIST,
          "accuracy_vs_bp_fashion_mnist": "SAL close to BP" + OFFICIAL_FASHION_MNIST,
          "sal_angles": "falls toward 0 in every FC layer", "fa_angles": "stays near 90",
+         "salnet_speed": "larger η aligns faster", "salnet_floor": "every layer aligns; larger η to a higher noise floor",
          "scaling_depth_gap": "not tested (claims FA 'scales poorly with network size and depth'); FA's gap "
                               "grows with depth (Bartunov et al. 2018)",
          "scaling_depth_feedback_angle": "not tested; SAL aligns every layer of frozen networks (fig 9)",

@@ -81,11 +81,6 @@ def style():
         yield
 
 
-def counted(n: int, noun: str) -> str:
-    """'1 seed', '3 seeds': a count with its noun, for titles."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def require_finite(name: str, *arrays) -> None:
     """Refuse to plot NaN or infinite values: a figure never hides a broken number."""
     for a in arrays:

@@ -12,8 +12,9 @@ from matplotlib.ticker import MaxNLocator
 
 from ..deepnet.salphase import SALPhase
 from ..deepnet.summaries import SCALING_ORDER, final_accuracy, scaling_metrics, sweep_shapes
+from ..headline import counted
 from ..store import parameters
-from . import counted, method, require_finite, style
+from . import method, require_finite, style
 
 #: fig 8's methods in the order they are drawn (their look: ``sal.plotting.METHODS``)
 METHOD_ORDER = ("bp", "bp_fa", "fa", "kp", "scfa", "sal", "rdd")

@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 from matplotlib import colors
 
+from ..headline import counted
 from ..principle.analysis import attractor_line
 from ..store import parameters
-from . import OKABE_ITO, counted, require_finite, style
+from . import OKABE_ITO, require_finite, style
 
 CAUSAL = "#88409c"  # purple: dt > 0, j after i
 ANTICAUSAL = "#3787c0"  # blue: dt < 0
