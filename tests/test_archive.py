@@ -120,6 +120,7 @@ def test_archived_fig8_holds_the_papers_claims():
     assert abs(float(acc.sel(sal) - acc.sel({"method": "bp_fa"}))) <= 1.0
     assert float(acc.sel({"method": "bp"})) >= float(acc.sel(fa))
 
+
 def test_archived_fig9_holds_the_papers_claims():
     """Fig 9 at the paper's sizes (pure SAL, frozen random W): larger η aligns faster, to a higher noise floor.
     Faster: in every FC layer the time until the angle falls below 45° does not grow with η, and the two

@@ -34,7 +34,12 @@ def salnet_summary(runs: dict) -> xr.Dataset:
     return combine(runs, ("eta", "seed"), "deepnet.salnet_summary")
 
 
-def salnet_metrics(salnet: xr.Dataset, threshold: float = 45.0, tail: float = 0.1) -> xr.Dataset:
+#: fig 9's read-outs: the angle [deg] whose first crossing measures speed, and the final share of the epochs
+#: whose mean is the noise floor
+SALNET_THRESHOLD, SALNET_TAIL = 45.0, 0.1
+
+
+def salnet_metrics(salnet: xr.Dataset, threshold: float = SALNET_THRESHOLD, tail: float = SALNET_TAIL) -> xr.Dataset:
     """Fig 9's speed and noise floor per η and FC layer, from the seed-mean angle: ``time_to_threshold``, the
     simulated time [s] at which the angle first falls below ``threshold`` degrees (inf if it never does);
     ``floor``, the mean angle over the last ``tail`` of the epochs (the noise floor once the angle has
@@ -61,9 +66,11 @@ def salnet_headline_rows(salnet):
     scale = (f"{counted(salnet.sizes['seed'], 'seed')}, {salnet.sizes['epoch'] - 1} epochs "
              f"({float(salnet['time'][-1]):g} s)")
     slowest = m["time_to_threshold"].max("layer")
-    yield ("salnet_speed", "fig 9", f"simulated time until every FC layer is below 45° [s], η = {etas}",
+    yield ("salnet_speed", "fig 9",
+           f"simulated time until every FC layer is below {SALNET_THRESHOLD:g}° [s], η = {etas}",
            " / ".join("never" if np.isinf(v) else f"{v:g}" for v in slowest.values), scale)
-    yield ("salnet_floor", "fig 9", f"final angle(W, B) {layers} [deg] (mean of the last 10 % of epochs; "
+    yield ("salnet_floor", "fig 9",
+           f"final angle(W, B) {layers} [deg] (mean of the last {SALNET_TAIL * 100:g} % of epochs; "
            f"steepest drift there per 100 epochs), η = {etas}",
            " · ".join(" / ".join(f"{a:.1f}" for a in m["floor"].sel(eta=e).values)
                       + f" ({float(m['drift'].sel(eta=e).min()):+.2f})" for e in m["eta"].values), scale)
@@ -181,7 +188,8 @@ PAPER = {"fig7_angles": "official code: SAL ≈ 14, RDD (fixed) ≈ 26, STDWI �
          "accuracy_vs_bp_fa_fashion_mnist": "SAL close to BP+FA" + OFFICIAL_FASHION_MNIST,
          "accuracy_vs_bp_fashion_mnist": "SAL close to BP" + OFFICIAL_FASHION_MNIST,
          "sal_angles": "falls toward 0 in every FC layer", "fa_angles": "stays near 90",
-         "salnet_speed": "larger η aligns faster", "salnet_floor": "every layer aligns; larger η to a higher noise floor",
+         "salnet_speed": "larger η aligns faster",
+         "salnet_floor": "every layer aligns; larger η to a higher noise floor",
          "scaling_depth_gap": "not tested (claims FA 'scales poorly with network size and depth'); FA's gap "
                               "grows with depth (Bartunov et al. 2018)",
          "scaling_depth_feedback_angle": "not tested; SAL aligns every layer of frozen networks (fig 9)",
