@@ -1,11 +1,13 @@
 """The spiking microcircuit (spec microcircuit): neural sampling, teacher, learning rules, protocol, API."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from sal import store
+from sal.config import load
 from sal.microcircuit import (
     Microcircuit,
     alignment_angle,
@@ -17,6 +19,8 @@ from sal.microcircuit import (
 )
 from sal.microcircuit.model import SYMMETRIZATION, TRAINING, VALIDATION
 from sal.rng import generator
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def short(condition, run_index=0, **override):
@@ -443,77 +447,71 @@ def test_scaling_summary_stacks_circuits_of_different_depth(deep_runs):
 
 
 # --------------------------------------------------------------------------- learning below the top layer
-#: the width and depth study's task and learning (config/config.yaml microcircuit.scaling), shorter patterns
-STUDY = dict(teacher_scale=4.0, lambda_api=0.5, lr_output=0.01, lr_gain=4 / 3, steps_per_pattern=20000,
-             teacher_steps_per_pattern=20000)
+#: the width and depth study as the default study runs it (config/config.yaml microcircuit.scaling)
+STUDY = load([ROOT / "config" / "config.yaml"])["microcircuit"]
+
+
+def study(condition, run_index, width, epochs, **override):
+    """Parameters of run ``run_index`` of the default study's circuit ``width``, ``epochs`` long."""
+    from sal.microcircuit.params import run_params
+
+    block = {**STUDY, "scaling": {**STUDY["scaling"], "epochs": epochs}}
+    return {**run_params(block, "scaling_run", condition=condition, run=run_index, width=width), **override}
 
 
 def test_study_rates_compensate_the_apical_attenuation():
     from sal.microcircuit.params import hidden_rates, scaling_params
 
+    assert STUDY["scaling"]["lambda_api"] == 0.02  # the paper's coupling
     assert hidden_rates(0.003, 4 / 3, [0.02]) == pytest.approx([0.2])  # the paper's W10 rate
     assert hidden_rates(0.01, 4 / 3, [0.5, 0.5]) == pytest.approx([4 / 3 * 0.01 / 0.25, 4 / 3 * 0.01 / 0.5])
-    p = {c: scaling_params(c, 2, [2, 3, 3, 2], 1, 1000, **STUDY) for c in ("sal", "fa", "bp", "out")}
+    p = {c: study(c, 2, "2x3x3x2", 1) for c in ("sal", "fa", "bp", "out")}
     assert p["out"]["lr_forward"] == [0.0, 0.0, 0.01] and p["out"]["condition"] == "bp"
-    assert p["bp"]["lr_forward"] == pytest.approx([4 / 3 * 0.01 / 0.25, 4 / 3 * 0.01 / 0.5, 0.01])
+    assert p["bp"]["lr_forward"] == pytest.approx([4 / 3 * 0.01 / 0.02 ** 2, 4 / 3 * 0.01 / 0.02, 0.01])
     for c in ("fa", "bp", "out"):  # paired: same student, noise and pattern seeds, inputs and teacher
         for k in ("weights_init_seed", "poisson_seed", "training_seed", "teacher_poisson_seed", "teacher_forward",
                   "inputs_training"):
             assert p[c][k] == p["sal"][k], (c, k)
-    assert p["sal"]["validation_nudged"] is False and p["sal"]["lambda_api_hidden"] == [0.5, 0.5]
+    assert p["sal"]["validation_nudged"] is False and p["sal"]["lambda_api_hidden"] == [0.02, 0.02]
+    assert np.shape(p["sal"]["inputs_training"]) == (STUDY["scaling"]["patterns_training"], 2)
+    assert np.shape(p["sal"]["inputs_validation"]) == (STUDY["scaling"]["patterns_validation"], 2)
     with pytest.raises(ValueError, match="'lambda_api_hidden'"):
         run({**p["sal"], "lambda_api_hidden": [0.5]})
     with pytest.raises(ValueError, match="scaling condition"):
         scaling_params("kp", 0, [1, 1, 1], 1, 1000)
 
 
+#: paired runs of the control test (each ~8 CPU-s)
+RUNS = (0, 1)
+
+
 @pytest.fixture(scope="module")
 def control_runs():
-    """BP and the output-only control on a [4, 8, 4] circuit of the study, 4 paired runs of 6 epochs."""
-    from sal.microcircuit.params import scaling_params
-
-    return {(c, r): run(scaling_params(c, r, [4, 8, 4], 6, 1000, **STUDY)) for c in ("bp", "out") for r in RUNS}
-
-
-RUNS = (0, 1, 2, 3)
+    """BP and the output-only control in the default study's 5-10-5 circuit, 2 paired runs of 20 epochs."""
+    return {(c, r): run(study(c, r, "5x10x5", 20)) for c in ("bp", "out") for r in RUNS}
 
 
 def test_bp_beats_output_only_learning(control_runs):
-    """The control of the study: with frozen hidden weights (only W21 learns, same start, noise and patterns)
-    the final validation loss summed over 4 paired runs is at least 1.25x BP's. Measured 1.47x (per run
-    1.07x-2.1x: in some runs the random hidden layer already suits the teacher, and the loss of one
-    epoch fluctuates by ~10-30 % with the weights' sampling noise); 2.5x-4x after 50 epochs of 5x10x5."""
-    final = {c: 0.0 for c in ("bp", "out")}
-    for (c, r), ds in control_runs.items():
-        final[c] += ds["validation_loss"].values[-1]
+    """The control of the study: with frozen hidden weights (only W21 learns; same start, noise and patterns)
+    the final validation loss is at least twice BP's in every paired run. Measured: BP / output-only 0.09
+    and 0.15 after 20 epochs (with the official 8 training patterns or lambda_api = 0.5 it was 0.3-1.8)."""
     for r in RUNS:
         bp, out = control_runs["bp", r], control_runs["out", r]
         np.testing.assert_array_equal(out["W10"].values, np.broadcast_to(out["W10_init"].values, out["W10"].shape))
         np.testing.assert_array_equal(bp["W10_init"].values, out["W10_init"].values)  # paired
-        assert np.abs(bp["W10"].values[-1] - bp["W10_init"].values).mean() > 0.05  # BP's hidden layer learns
-    assert final["bp"] * 1.25 < final["out"], final
+        assert bp["validation_loss"].values[-1] < 0.5 * out["validation_loss"].values[-1], r
 
 
-def test_study_error_reaches_the_lowest_hidden_layer():
-    """Two hidden layers: the error reaching hidden layer 1 has passed hidden layer 2's apical coupling.
-    With the paper's lambda_api = 0.02 (and W10 rate 0.2) W10 hardly moves, and as far without any error
-    (lambda_nudge = 0: a random walk on sampling noise, ratio measured 0.94-1.19 over 4 runs) as with one.
-    With the study's coupling 0.5 and compensated rates W10 moves >= 3x further (measured ~10x) and further
-    with the error than without (mean ratio measured 2.0, runs 1.17-4.4; asserted > 1.1): the error now
-    drives the lowest layer, though over 4 short epochs still not far above its noise."""
-    from sal.microcircuit.params import scaling_params
-
-    def moved(p, nudge):
-        ds = run({**p, "lambda_nudge": nudge})
-        return float(np.abs(ds["W10"].values[-1] - ds["W10_init"].values).mean())
-
-    moves = {}
-    for name, task in (("study", STUDY), ("paper", {})):
-        for r in RUNS:
-            p = {**scaling_params("bp", r, [3, 4, 4, 2], 4, 1000, **task), "steps_per_pattern": 20000,
-                 "teacher_steps_per_pattern": 20000}
-            moves[name, r] = (moved(p, 0.6), moved(p, 0.0))
-    study = np.array([moves["study", r] for r in RUNS])
-    paper = np.array([moves["paper", r] for r in RUNS])
-    assert study[:, 0].mean() > 3 * paper[:, 0].mean(), moves
-    assert np.mean(study[:, 0] / study[:, 1]) > 1.1, moves
+def test_hidden_layer_learns_the_error_not_the_apical_noise(control_runs):
+    """With the teacher set to the student's own initial weights there is (up to the teacher's sampling noise)
+    no error, and what the hidden layer still learns is noise in its apical potential. At the study's
+    lambda_api = 0.02 this drift of W10 is < 30 % of its drift under the task in every run (measured 10-12 %
+    in 40 epochs; at lambda_api = 0.5 it was 28-76 %, which is why the study no longer uses 0.5)."""
+    for r in RUNS:
+        p = study("bp", r, "5x10x5", 20)
+        w = initial_weights(p)
+        drift0 = run({**p, "teacher_forward": [w["W10"].tolist(), w["W21"].tolist()]})
+        task = control_runs["bp", r]
+        moved = {name: float(np.abs(ds["W10"].values[-1] - ds["W10_init"].values).mean())
+                 for name, ds in (("zero error", drift0), ("task", task))}
+        assert moved["zero error"] < 0.3 * moved["task"], (r, moved)

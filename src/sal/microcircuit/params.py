@@ -215,8 +215,8 @@ class Run(Params):
 #: conditions of the width and depth study: the three feedbacks and the control "out" (output-only learning)
 SCALING_CONDITIONS = ("sal", "fa", "bp", "out")
 #: the scaling block's keys that set the task and the learning (see ``scaling_params``)
-SCALING_TASK = ("teacher_scale", "lambda_api", "lr_output", "lr_gain", "steps_per_pattern",
-                "teacher_steps_per_pattern")
+SCALING_TASK = ("teacher_scale", "patterns_training", "patterns_validation", "lambda_api", "lr_output", "lr_gain",
+                "steps_per_pattern", "teacher_steps_per_pattern")
 
 
 def run_params(config: dict, experiment: str, *, condition: str, run, width=None) -> dict:
@@ -264,12 +264,13 @@ def hidden_rates(lr_output: float, lr_gain: float, lambda_api: list[float]) -> l
 
 
 def scaling_params(condition: str, run: int, dims, epochs: int, teacher_seed: int, *, teacher_scale: float = 2.0,
-                   lambda_api: float = 0.02, lr_output: float = 0.003, lr_gain: float | None = None,
+                   patterns_training: int = 8, patterns_validation: int = 6, lambda_api: float = 0.02, lr_output: float = 0.003, lr_gain: float | None = None,
                    steps_per_pattern: int | None = None, teacher_steps_per_pattern: int | None = None) -> dict:
     """A teacher-student task of any width and depth (beyond the paper, spec §6).
 
-    The official protocol of run ``run``, with dims [n0, n1, ..., nL]; 8 training and 6 validation
-    inputs ~ U(-3, 3)^n0 and a teacher with forward weights W10, W21, ... ~ U(-s, s) / sqrt(fan-in),
+    The official protocol of run ``run``, with dims [n0, n1, ..., nL]; ``patterns_training`` training and
+    ``patterns_validation`` validation inputs ~ U(-3, 3)^n0 (the official 8 and 6 by default: too few for
+    a hidden layer of >= 8 units, whose random features let the output layer interpolate them) and a teacher with forward weights W10, W21, ... ~ U(-s, s) / sqrt(fan-in),
     s = ``teacher_scale``, and no feedback, all drawn in this order from default_rng(teacher_seed + run);
     student weights ~ U(-1, 1). The metric is the angle between B_l and W_{l+1,l}ᵀ of every hidden layer l.
 
@@ -293,8 +294,8 @@ def scaling_params(condition: str, run: int, dims, epochs: int, teacher_seed: in
     rng = np.random.default_rng(teacher_seed + run)
     feedback = "bp" if condition == "out" else condition
     paper = paper_params(feedback, run)
-    x_train = rng.uniform(-3, 3, (8, dims[0])).tolist()
-    x_val = rng.uniform(-3, 3, (6, dims[0])).tolist()
+    x_train = rng.uniform(-3, 3, (int(patterns_training), dims[0])).tolist()
+    x_val = rng.uniform(-3, 3, (int(patterns_validation), dims[0])).tolist()
     teacher = [(rng.uniform(-teacher_scale, teacher_scale, (dims[l], dims[l - 1])) / np.sqrt(dims[l - 1])).tolist()
                for l in range(1, depth + 1)]
     out = {**paper, "dims": dims, "epochs": int(epochs), "inputs_training": x_train, "inputs_validation": x_val,
