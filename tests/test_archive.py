@@ -11,7 +11,7 @@ import pytest
 
 from sal import archive, store
 from sal.config import load as load_config
-from sal.deepnet.summaries import final_accuracy, salnet_metrics
+from sal.deepnet.summaries import final_accuracy, salnet_metrics, scaling_metrics, sweep_shapes
 from sal.sampling import summaries
 from sal.microcircuit.analysis import final_pattern
 
@@ -133,6 +133,45 @@ def test_archived_fig9_holds_the_papers_claims():
     fast, slow = m.isel(eta=-1), m.isel(eta=-2)
     assert (abs(fast["drift"]) < 2).all() and (abs(slow["drift"]) < 2).all()
     assert (fast["floor"] > slow["floor"]).all()
+
+
+def test_archived_figS3_shows_learning_below_the_top_layer():
+    """Fig S3 at paper.yaml's 5 runs (60 epochs, paper_here.yaml), written before its data: in every circuit
+    with one multi-unit hidden layer the output-only control ends at least 4/3 of BP's loss (median of the
+    paired runs; default study 0.22 and 0.56), SAL's feedback ends closer to W21ᵀ than FA's in every hidden
+    layer of every multi-unit circuit (median angle), and SAL gives B W21's sign in 1-1-1 in at least as
+    many runs as FA."""
+    ds = archived("results/microcircuit/scaling/summary.nc")
+    assert ds.sizes["run"] == 5
+    final = ds.isel(epoch=-1)
+    for width in ds["width"].values:
+        dims = [int(n) for n in str(width).split("x")]
+        at = final.sel(width=width)
+        if max(dims) == 1:
+            agree = at["sign_agreement"].sel(hidden_layer=1)
+            assert int(agree.sel(condition="sal").sum()) >= int(agree.sel(condition="fa").sum())
+            continue
+        if len(dims) == 3:
+            loss = at["validation_loss"]
+            assert np.median(loss.sel(condition="bp").values / loss.sel(condition="out").values) < 0.75, width
+        for l in range(1, len(dims) - 1):
+            angle = at["alignment_angle"].sel(hidden_layer=l)
+            assert np.median(angle.sel(condition="sal")) < np.median(angle.sel(condition="fa")), (width, l)
+
+
+def test_archived_figS4_answers_the_depth_question():
+    """Fig S4 on Fashion-MNIST (3 seeds, 20 epochs), written before its data, with the literature's expected
+    shape and the default study's finding: SAL's feedback and its hidden layers' gradients are closer to
+    backprop's than FA's in every network (seed means), and in the deepest network SAL's accuracy gap to BP
+    is smaller than FA's."""
+    m = scaling_metrics(archived("results/deepnet/scaling/fashion_mnist/summary.nc")).mean("seed")
+    assert m.sizes["shape"] == 8
+    sal, fa = m.sel({"method": "sal"}), m.sel({"method": "fa"})
+    assert (sal["feedback_angle"] < fa["feedback_angle"]).all()
+    assert (sal["gradient_angle"] < fa["gradient_angle"]).all()
+    deepest = sweep_shapes(m, "depth").isel(shape=-1)
+    assert int(deepest["depth"]) == 6
+    assert float(deepest["gap"].sel({"method": "sal"})) < float(deepest["gap"].sel({"method": "fa"}))
 
 
 def test_archived_headline_tables_compare_with_a_new_study():
