@@ -215,6 +215,8 @@ CONFIG = [
     ("sampling.protocols.B.rate_scale", NAN, "must be a finite number"),
     ("microcircuit.scaling.conditions", ["sal", "rdd"], "is not one of"),
     ("microcircuit.scaling.epochs", 0, "less than the minimum"),
+    ("microcircuit.scaling.patterns_training", 0, "less than the minimum"),
+    ("microcircuit.scaling.patterns_validation", 2.5, "not of type 'integer'"),
     ("microcircuit.overrides", {"steps_per_pattern": 10}, "less than the minimum"),
     ("microcircuit.overrides", {"lr_b": -1.0}, "less than the minimum"),
     ("microcircuit.overrides", {"epochs": 2.0}, "not of type 'integer'"),
