@@ -14,6 +14,7 @@ from sal.config import load as load_config
 from sal.deepnet.summaries import final_accuracy, salnet_metrics, scaling_metrics, sweep_shapes
 from sal.sampling import summaries
 from sal.microcircuit.analysis import final_pattern
+from sal.microcircuit.params import parse_width
 
 ROOT = Path(__file__).resolve().parents[1]
 ARCHIVE = ROOT / "archive" / "paper"
@@ -145,7 +146,7 @@ def test_archived_figS3_shows_learning_below_the_top_layer():
     assert ds.sizes["run"] == 5
     final = ds.isel(epoch=-1)
     for width in ds["width"].values:
-        dims = [int(n) for n in str(width).split("x")]
+        dims = parse_width(width)
         at = final.sel(width=width)
         if max(dims) == 1:
             agree = at["sign_agreement"].sel(hidden_layer=1)

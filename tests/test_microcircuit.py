@@ -499,6 +499,7 @@ def test_bp_beats_output_only_learning(control_runs):
         bp, out = control_runs["bp", r], control_runs["out", r]
         np.testing.assert_array_equal(out["W10"].values, np.broadcast_to(out["W10_init"].values, out["W10"].shape))
         np.testing.assert_array_equal(bp["W10_init"].values, out["W10_init"].values)  # paired
+        assert np.abs(bp["W10"].values[-1] - bp["W10_init"].values).mean() > 0.05  # BP's hidden layer learns
         assert bp["validation_loss"].values[-1] < 0.5 * out["validation_loss"].values[-1], r
 
 

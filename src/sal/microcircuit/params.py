@@ -264,15 +264,17 @@ def hidden_rates(lr_output: float, lr_gain: float, lambda_api: list[float]) -> l
 
 
 def scaling_params(condition: str, run: int, dims, epochs: int, teacher_seed: int, *, teacher_scale: float = 2.0,
-                   patterns_training: int = 8, patterns_validation: int = 6, lambda_api: float = 0.02, lr_output: float = 0.003, lr_gain: float | None = None,
-                   steps_per_pattern: int | None = None, teacher_steps_per_pattern: int | None = None) -> dict:
+                   patterns_training: int = 8, patterns_validation: int = 6, lambda_api: float = 0.02,
+                   lr_output: float = 0.003, lr_gain: float | None = None, steps_per_pattern: int | None = None,
+                   teacher_steps_per_pattern: int | None = None) -> dict:
     """A teacher-student task of any width and depth (beyond the paper, spec §6).
 
     The official protocol of run ``run``, with dims [n0, n1, ..., nL]; ``patterns_training`` training and
     ``patterns_validation`` validation inputs ~ U(-3, 3)^n0 (the official 8 and 6 by default: too few for
-    a hidden layer of >= 8 units, whose random features let the output layer interpolate them) and a teacher with forward weights W10, W21, ... ~ U(-s, s) / sqrt(fan-in),
-    s = ``teacher_scale``, and no feedback, all drawn in this order from default_rng(teacher_seed + run);
-    student weights ~ U(-1, 1). The metric is the angle between B_l and W_{l+1,l}ᵀ of every hidden layer l.
+    a hidden layer of >= 8 units, whose random features let the output layer interpolate them) and a
+    teacher with forward weights W10, W21, ... ~ U(-s, s) / sqrt(fan-in), s = ``teacher_scale``, and no
+    feedback, all drawn in this order from default_rng(teacher_seed + run); student weights ~ U(-1, 1).
+    The metric is the angle between B_l and W_{l+1,l}ᵀ of every hidden layer l.
 
     Condition "out" is the control: the BP circuit with every hidden layer frozen (learning rate 0), so
     only the output layer learns; it measures what learning below the top layer adds.
