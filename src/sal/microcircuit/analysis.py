@@ -4,6 +4,10 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
+
+from .experiments import initial_weights
+from .params import forward_names
 
 
 def final_pattern(ds) -> int:
@@ -22,13 +26,10 @@ def rate_limit_loss(params: dict, learning: list[int], steps: int = 20000, lr: f
     apical attenuation). It separates the task from the spiking error transport: if learning every layer
     does not beat learning the top one here, no feedback rule can make hidden learning pay in the circuit.
     """
-    from .experiments import initial_weights
-    from .params import forward_names
-
     def forward(ws, x):
-        rates = [1 / (1 + np.exp(-x))]
+        rates = [expit(x)]
         for w in ws[:-1]:
-            rates.append(1 / (1 + np.exp(-(params["bias_hidden"] + rates[-1] @ w.T))))
+            rates.append(expit(params["bias_hidden"] + rates[-1] @ w.T))
         return rates, params["bias_output"] + rates[-1] @ ws[-1].T
 
     depth = len(params["dims"]) - 1
