@@ -337,6 +337,34 @@ def test_salnet_records_the_angle_per_layer_and_epoch():
     assert np.array_equal(ds["angle"].values, again["angle"].values)
 
 
+def test_salnet_resumes_from_its_checkpoint_bitwise(tmp_path, monkeypatch):
+    import sal.deepnet.experiments as experiments
+    from sal.progress import Progress
+
+    params = {**quick_params_fig9(eta=0.08, seed=1), "epochs": 4}
+    full = salnet(params, seed=2)
+    path = tmp_path / "salnet.ckpt"
+    monkeypatch.setattr(experiments, "SALNET_CHECKPOINT_INTERVAL", 0.0)
+    original = Progress.update
+    calls = []
+
+    def interrupt(self, n=1):
+        original(self, n)
+        calls.append(n)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # killed right after epoch 2 was checkpointed
+
+    monkeypatch.setattr(Progress, "update", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        salnet(params, seed=2, checkpoint=path)
+    monkeypatch.setattr(Progress, "update", original)
+    assert pickle.loads(path.read_bytes())["epoch"] == 2
+    resumed = salnet(params, seed=2, checkpoint=path)
+    assert resumed["angle"].values.tobytes() == full["angle"].values.tobytes()
+    with pytest.raises(ValueError, match="other parameters"):
+        salnet(params, seed=3, checkpoint=path)
+
+
 def test_salnet_metrics_read_speed_and_floor_off_known_curves():
     """An exponential approach 10° + 80° e^{-epoch/τ} (τ = 50 and 100 epochs, 2 s per epoch): the time to 45° is
     the first epoch past τ ln(80/35), the floor the tail's mean, the drift the curve's own slope there."""

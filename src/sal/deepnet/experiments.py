@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from ..checkpoint import Checkpoint
 from ..progress import Progress
 from ..rng import generator, substreams
 from ..store import provenance
@@ -25,6 +26,9 @@ from .stdwi import STDWI
 from .train import fit, train
 
 __all__ = ["weight_scatter", "train", "salnet", "scaling_run"]
+
+SALNET_CHECKPOINT = "sal.deepnet.salnet checkpoint"
+SALNET_CHECKPOINT_INTERVAL = 60.0  # seconds between checkpoints of a fig 9 run (its phase pickles to ~25 MB)
 
 #: the per-epoch results of ``train.fit`` a scaling run keeps
 SCALING_VARIABLES = ["train_loss", "train_accuracy", "test_loss", "test_accuracy", "angle", "initial_angle",
@@ -87,10 +91,12 @@ def weight_scatter(params: dict, seed: int) -> xr.Dataset:
     return xr.Dataset(data, coords=coords, attrs=attrs)
 
 
-def salnet(params: dict, seed: int) -> xr.Dataset:
+def salnet(params: dict, seed: int, checkpoint=None) -> xr.Dataset:
     """Fig 9: pure SAL on frozen random weights; the angle per FC layer after every epoch.
 
-    The weights come from ``init_seed`` (a parameter), the spiking noise from ``seed``.
+    The weights come from ``init_seed`` (a parameter), the spiking noise from ``seed``. With
+    ``checkpoint`` (a path) the phase (its Generator included), B and the angles so far are saved there
+    at most every minute and the run resumes from it, bitwise equal to an uninterrupted run.
     """
     p = Salnet.check(params)
     sizes = [int(n) for n in p["sizes"]]
@@ -101,10 +107,17 @@ def salnet(params: dict, seed: int) -> xr.Dataset:
                      official_refractory=bool(p["official_refractory"]))
     angle = np.empty((epochs + 1, len(sizes) - 1))
     angle[0] = alignment_angles(W, B)
-    progress = Progress(epochs, f"fig 9 SALNet eta={p['eta']:g}")
-    for epoch in range(epochs):
+    saver = Checkpoint(checkpoint, SALNET_CHECKPOINT, {**p, "seed": seed}, SALNET_CHECKPOINT_INTERVAL)
+    state = saver.load()
+    done = 0 if state is None else state["epoch"]
+    if state is not None:
+        phase, B = state["phase"], state["B"]
+        angle[: done + 1] = state["angle"]
+    progress = Progress(epochs - done, f"fig 9 SALNet eta={p['eta']:g}")
+    for epoch in range(done, epochs):
         phase.run(W, b, B)
         angle[epoch + 1] = alignment_angles(W, B)
+        saver.save(epoch + 1, {"phase": phase, "B": B, "angle": angle[: epoch + 2]})
         progress.update()
     if not np.all(np.isfinite(angle)):
         raise FloatingPointError("a feedback matrix diverged in the SALNet run")

@@ -23,13 +23,11 @@ identical to an uninterrupted one.
 from __future__ import annotations
 
 import json
-import os
-import pickle
-from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
+from ..checkpoint import Checkpoint
 from ..progress import Progress
 from ..rng import substreams
 from ..store import provenance
@@ -98,36 +96,6 @@ def evaluate(net, loss, data, batch_size) -> tuple[float, float]:
     return total / n, 100.0 * correct / n
 
 
-def _resumable(p: dict) -> str:
-    """The parameters a checkpoint must share with the run that resumes it (all but ``epochs``)."""
-    return json.dumps({k: v for k, v in p.items() if k != "epochs"}, sort_keys=True)
-
-
-def _save(path: Path, state: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as handle:
-            pickle.dump(state, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _load(path: Path, p: dict) -> dict:
-    try:
-        with open(path, "rb") as handle:
-            state = pickle.load(handle)
-    except Exception as err:  # truncated or foreign file
-        raise ValueError(f"{path}: not a readable deepnet checkpoint: {err}") from err
-    if not isinstance(state, dict) or state.get("kind") != CHECKPOINT_KIND:
-        raise ValueError(f"{path}: not a deepnet checkpoint")
-    if state["params"] != _resumable(p):
-        raise ValueError(f"{path}: checkpoint of a run with other parameters; delete it or use another path")
-    if state["epoch"] > p["epochs"]:
-        raise ValueError(f"{path}: checkpoint is at epoch {state['epoch']}, beyond the {p['epochs']} requested")
-    return state
-
-
 def train(params: dict, checkpoint=None) -> xr.Dataset:
     """Train the CNN of ``params`` (see ``params.paper_params``) and return per-epoch losses, accuracies and
     W–B alignment metrics per FC layer. With ``checkpoint`` (a file path), the full state is saved there
@@ -159,9 +127,9 @@ def fit(p: dict, data, build, checkpoint=None, gradient_batch=None) -> xr.Datase
     if probe is not None:
         records["initial_gradient_angle"] = probe()
 
-    path = None if checkpoint is None else Path(checkpoint)
-    if path is not None and path.exists():
-        state = _load(path, p)
+    saver = Checkpoint(checkpoint, CHECKPOINT_KIND, p)
+    state = saver.load()
+    if state is not None:
         net.load_state(state["network"])
         for name, rng_state in state["rngs"].items():
             rngs[name].bit_generator.state = rng_state
@@ -183,10 +151,8 @@ def fit(p: dict, data, build, checkpoint=None, gradient_batch=None) -> xr.Datase
         if probe is not None:
             record["gradient_angle"] = probe()
         records["epochs"].append(record)
-        if path is not None:
-            _save(path, {"kind": CHECKPOINT_KIND, "params": _resumable(p), "epoch": epoch + 1,
-                         "network": net.state(), "rngs": {k: g.bit_generator.state for k, g in rngs.items()},
-                         "phase": phase, "records": records})
+        saver.save(epoch + 1, {"network": net.state(), "rngs": {k: g.bit_generator.state for k, g in rngs.items()},
+                               "phase": phase, "records": records})
         progress.update()
     return _dataset(p, net, records)
 
