@@ -42,3 +42,23 @@ def test_attributes_name_code_commit_and_versions():
     for lib in ("python", "numpy", "numba", "scipy", "xarray", "h5py"):
         assert attrs[f"version_{lib}"], lib
     assert set(attrs["sal_commit"].removesuffix("+dirty")) <= set("0123456789abcdef")
+
+
+def test_hash_does_not_depend_on_where_the_checkout_lies(tmp_path):
+    """Two copies of the package at different paths hash a run alike (a clone or a cluster checkout must not
+    rerun what the same code already made); the hash still sees the code that records the commit."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    script = ("from sal import pipeline; from sal.deepnet.registry import FAMILY; "
+              "print(pipeline.experiment_code(FAMILY.experiment('salnet')))")
+    hashes = []
+    for name in ("a", "bb/c"):
+        shutil.copytree(Path(provenance.__file__).parent, tmp_path / name / "sal",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        out = subprocess.run([sys.executable, "-c", script], env={"PYTHONPATH": str(tmp_path / name)},
+                             capture_output=True, text=True, check=True)
+        hashes.append(out.stdout.strip())
+    assert hashes[0] == hashes[1] and len(hashes[0]) == 16
+    assert "sal.provenance:__file__" in provenance.code_sources(provenance.git_commit)

@@ -138,6 +138,8 @@ def _visit(obj, seen: dict) -> None:
         ref = _unwrap(ref)
         if isinstance(ref, (types.FunctionType, type, types.ModuleType)):
             _visit(ref, seen)
+        elif name == "__file__":  # where the checkout lies does not change what the code computes
+            seen.setdefault(f"{obj.__module__}:{name}", repr(Path(ref).resolve().relative_to(_PACKAGE_DIR).as_posix()))
         elif not isinstance(ref, types.BuiltinFunctionType):
             seen.setdefault(f"{obj.__module__}:{name}", _value(ref, seen))
     for ref in extra:
