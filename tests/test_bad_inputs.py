@@ -227,6 +227,8 @@ CONFIG = [
     ("deepnet.fig9.batch", 0, "less than the minimum"),
     ("deepnet.fig7.scale", "huge", "is not one of"),
     ("deepnet.fig9.steps", INF, ""),
+    ("deepnet.fig9.epochs", [2000, 400], "must be one number, or one per η of etas"),
+    ("deepnet.fig9.epochs", [0], "less than the minimum"),
     # the remaining examples of issue 14: empty blocks, the user's own key, E-I grids, dataset folders
     ("principle.stdd_examples.examples", {}, "should be non-empty"),
     ("principle.proof.examples", {}, "should be non-empty"),

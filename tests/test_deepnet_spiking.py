@@ -365,6 +365,28 @@ def test_salnet_resumes_from_its_checkpoint_bitwise(tmp_path, monkeypatch):
         salnet(params, seed=3, checkpoint=path)
 
 
+def test_salnet_runs_of_different_lengths_stack_and_read_off_alone():
+    """``fig9.epochs`` per η: a shorter run is NaN after its last epoch in the summary, and its metrics, the
+    figure's lines and the headline's scale come from its own epochs."""
+    from sal.deepnet.summaries import salnet_headline_rows, salnet_summary
+    from sal.plotting.deepnet import fig9
+
+    short = salnet({**quick_params_fig9(eta=0.08), "epochs": 3}, seed=0)
+    long = salnet({**quick_params_fig9(eta=0.04), "epochs": 6}, seed=0)
+    summary = salnet_summary({(0.08, 0): short, (0.04, 0): long})
+    assert summary.sizes["epoch"] == 7
+    assert np.isnan(summary["angle"].sel(eta=0.08).isel(epoch=slice(4, None))).all()
+    m, alone = salnet_metrics(summary), salnet_metrics(salnet_summary({(0.08, 0): short}))
+    assert m["epochs"].sel(eta=[0.04, 0.08]).values.tolist() == [6, 3]
+    for key in ("time_to_threshold", "floor", "drift"):
+        np.testing.assert_array_equal(m[key].sel(eta=0.08).values, alone[key].sel(eta=0.08).values)
+    fig, table = fig9(summary)
+    assert len(table) == 3 * (4 + 7)
+    assert dict(table.groupby("eta")["time_s"].max()) == {0.04: 12.0, 0.08: 6.0}
+    scales = {row[-1] for row in salnet_headline_rows(summary)}
+    assert scales == {"1 seed, 6 / 3 epochs (12 / 6 s)"}, scales
+
+
 def test_salnet_metrics_read_speed_and_floor_off_known_curves():
     """An exponential approach 10° + 80° e^{-epoch/τ} (τ = 50 and 100 epochs, 2 s per epoch): the time to 45° is
     the first epoch past τ ln(80/35), the floor the tail's mean, the drift the curve's own slope there."""

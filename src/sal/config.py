@@ -53,6 +53,10 @@ def _relations(config: dict):
             yield ("microcircuit", "overrides", "dims"), dims, (
                 f"must start with {inputs}, the input size of the official runs' patterns (other input sizes: "
                 "microcircuit.scaling.widths)")
+    f9 = config.get("deepnet", {}).get("fig9", {})
+    if isinstance(f9.get("epochs"), list) and len(f9["epochs"]) != len(f9.get("etas", [])):
+        yield ("deepnet", "fig9", "epochs"), f9["epochs"], (
+            f"must be one number, or one per η of etas {f9.get('etas')}")
     for protocol, block in config.get("sampling", {}).get("protocols", {}).items():
         path = ("sampling", "protocols", protocol)
         for scenario, sc in block.get("scenarios", {}).items():

@@ -81,6 +81,19 @@ def scaling_params(dataset: str, depth: int, width: int) -> dict:
     }
 
 
+def fig9_epochs(f9: dict, eta) -> int:
+    """The epochs of fig 9's run at ``eta`` (a number or its wildcard text) from the ``fig9`` config block,
+    whose ``epochs`` is one number for every η or a list with one per η of ``etas``."""
+    epochs = f9["epochs"]
+    if not isinstance(epochs, list):
+        return int(epochs)
+    labels = [f"{e:g}" for e in f9["etas"]]
+    key = f"{float(eta):g}"
+    if len(epochs) != len(labels) or key not in labels:
+        raise ValueError(f"deepnet.fig9.epochs {epochs}: need one number per η of etas {f9['etas']} (η = {key})")
+    return int(epochs[labels.index(key)])
+
+
 def run_params(config: dict, experiment: str, **labels) -> dict:
     """Parameters of one run from the ``deepnet`` config block.
 
@@ -99,7 +112,8 @@ def run_params(config: dict, experiment: str, **labels) -> dict:
     if experiment == "salnet":
         f9 = config["fig9"]
         p = paper_params_fig9(float(labels["eta"]), int(labels["seed"]))
-        return {**p, **{k: f9[k] for k in ("sizes", "epochs", "batch", "steps") if f9.get(k) is not None}}
+        p.update({k: f9[k] for k in ("sizes", "batch", "steps") if f9.get(k) is not None})
+        return {**p, "epochs": fig9_epochs(f9, labels["eta"])}
     if experiment == "scaling_run":
         sc = config["scaling"]
         p = scaling_params(labels["dataset"], int(labels["depth"]), int(labels["width"]))

@@ -30,8 +30,11 @@ def final_accuracy(training: xr.Dataset) -> xr.DataArray:
 
 
 def salnet_summary(runs: dict) -> xr.Dataset:
-    """Fig-9 runs stacked over (eta, seed)."""
-    return combine(runs, ("eta", "seed"), "deepnet.salnet_summary")
+    """Fig-9 runs stacked over (eta, seed). Runs may differ in length (``fig9.epochs`` per η: a small η
+    needs longer to reach its plateau); the shorter ones are NaN after their last epoch."""
+    longest = max(runs.values(), key=lambda ds: ds.sizes["epoch"])
+    return combine({k: ds.reindex(epoch=longest["epoch"]).assign_coords(time=longest["time"])
+                    for k, ds in runs.items()}, ("eta", "seed"), "deepnet.salnet_summary")
 
 
 #: fig 9's read-outs: the angle [deg] whose first crossing measures speed, and the final share of the epochs
@@ -42,19 +45,25 @@ SALNET_THRESHOLD, SALNET_TAIL = 45.0, 0.1
 def salnet_metrics(salnet: xr.Dataset, threshold: float = SALNET_THRESHOLD, tail: float = SALNET_TAIL) -> xr.Dataset:
     """Fig 9's speed and noise floor per η and FC layer, from the seed-mean angle: ``time_to_threshold``, the
     simulated time [s] at which the angle first falls below ``threshold`` degrees (inf if it never does);
-    ``floor``, the mean angle over the last ``tail`` of the epochs (the noise floor once the angle has
+    ``floor``, the mean angle over the last ``tail`` of the η's epochs (the noise floor once the angle has
     plateaued); ``drift``, the angle's least-squares slope over those epochs [deg per 100 epochs], near 0 on
-    a plateau and clearly negative while the angle still falls."""
+    a plateau and clearly negative while the angle still falls; ``epochs``, how many epochs the η ran."""
     angle = salnet["angle"].mean("seed").transpose("eta", "layer", "epoch")
-    t = salnet["time"].values
-    below = angle.values < threshold
-    first = np.where(below.any(-1), t[below.argmax(-1)], np.inf)
-    last = max(2, int(round(tail * len(t))))
-    epochs = salnet["epoch"].values[-last:] / 100.0
-    slope = np.polyfit(epochs, angle.values[..., -last:].reshape(-1, last).T, 1)[0]
+    t, epoch = salnet["time"].values, salnet["epoch"].values
+    first, floor, drift, ran = [], [], [], []
+    for curves in angle.values:  # per η: its own epochs (shorter runs are NaN at the end)
+        n = int(np.isfinite(curves).all(0).sum())
+        curves = curves[:, :n]
+        below = curves < threshold
+        first.append(np.where(below.any(-1), t[below.argmax(-1)], np.inf))
+        last = max(2, int(round(tail * n)))
+        floor.append(curves[:, -last:].mean(-1))
+        drift.append(np.polyfit(epoch[n - last:n] / 100.0, curves[:, -last:].T, 1)[0])
+        ran.append(int(epoch[n - 1]))
     dims = ("eta", "layer")
-    return xr.Dataset({"time_to_threshold": (dims, first), "floor": angle.isel(epoch=slice(-last, None)).mean("epoch"),
-                       "drift": (dims, slope.reshape(first.shape))}, coords={k: angle[k] for k in dims})
+    return xr.Dataset({"time_to_threshold": (dims, np.array(first)), "floor": (dims, np.array(floor)),
+                       "drift": (dims, np.array(drift)), "epochs": ("eta", ran)},
+                      coords={k: angle[k] for k in dims})
 
 
 def salnet_headline_rows(salnet):
@@ -63,14 +72,18 @@ def salnet_headline_rows(salnet):
     m = salnet_metrics(salnet)
     etas = " / ".join(f"{e:g}" for e in m["eta"].values)
     layers = "/".join(str(v) for v in m["layer"].values)
-    scale = (f"{counted(salnet.sizes['seed'], 'seed')}, {salnet.sizes['epoch'] - 1} epochs "
-             f"({float(salnet['time'][-1]):g} s)")
+    epochs = m["epochs"].values  # per η, or one number when every η ran as long
+    if len(set(epochs)) == 1:
+        epochs = epochs[:1]
+    seconds = salnet["time"].values[epochs]
+    scale = (f"{counted(salnet.sizes['seed'], 'seed')}, {' / '.join(map(str, epochs))} epochs "
+             f"({' / '.join(f'{s:g}' for s in seconds)} s)")
     slowest = m["time_to_threshold"].max("layer")
     yield ("salnet_speed", "fig 9",
            f"simulated time until every FC layer is below {SALNET_THRESHOLD:g}° [s], η = {etas}",
            " / ".join("never" if np.isinf(v) else f"{v:g}" for v in slowest.values), scale)
     yield ("salnet_floor", "fig 9",
-           f"final angle(W, B) {layers} [deg] (mean of the last {SALNET_TAIL * 100:g} % of epochs; "
+           f"final angle(W, B) {layers} [deg] (mean of the last {SALNET_TAIL * 100:g} % of each η's epochs; "
            f"steepest drift there per 100 epochs), η = {etas}",
            " · ".join(" / ".join(f"{a:.1f}" for a in m["floor"].sel(eta=e).values)
                       + f" ({float(m['drift'].sel(eta=e).min()):+.2f})" for e in m["eta"].values), scale)

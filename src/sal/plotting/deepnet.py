@@ -187,9 +187,11 @@ def fig9(salnet):
         for k, layer in enumerate(layers):
             for j, eta in enumerate(etas):
                 angle = ds["angle"].sel(eta=eta, layer=layer).mean("seed").values
+                n = int(np.isfinite(angle).sum())  # an η may have run fewer epochs (NaN after its last)
+                angle = angle[:n]
                 require_finite("fig9", angle)
-                axes[k].plot(t, angle, color=cmap(j / max(len(etas) - 1, 1)), label=f"η = {eta:g}")
-                rows += [(layer, eta, ti, a) for ti, a in zip(t, angle)]
+                axes[k].plot(t[:n], angle, color=cmap(j / max(len(etas) - 1, 1)), label=f"η = {eta:g}")
+                rows += [(layer, eta, ti, a) for ti, a in zip(t[:n], angle)]
             axes[k].set_title(layer, loc="left")
             axes[k].set_xlabel("simulated time [s]")
             top = axes[k].secondary_xaxis("top", functions=(lambda x: x / per_epoch, lambda e: e * per_epoch))
