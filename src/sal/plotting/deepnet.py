@@ -65,7 +65,8 @@ DATASET_LABEL = {"digits": "digits 8×8 (reduced)", "fashion_mnist": "Fashion-MN
 
 def fig8(training):
     """First dataset: test accuracy per epoch (mean ± std over seeds) and the W-B angle per FC layer;
-    every dataset: final accuracy per method (mean ± std over seeds) with BP+FA dashed."""
+    every dataset: final accuracy per method (each seed a dot, mean ± std) on an axis fitted to the data, with
+    BP+FA dashed."""
     ds = training
     datasets = list(ds["dataset"].values)
     first = ds.sel(dataset=datasets[0])
@@ -75,11 +76,11 @@ def fig8(training):
     final = _final_accuracy(ds)
     rows = []
     with style():
-        bars = 0.16 * len(methods) * len(datasets) + 0.8
-        width = 2.1 * (1 + len(layers)) + bars
+        final_width = 0.16 * len(methods) * len(datasets) + 0.8
+        width = 2.1 * (1 + len(layers)) + final_width
         fig, axes = plt.subplots(1, 2 + len(layers), figsize=(width, 2.7), layout="constrained",
-                                 width_ratios=[2.1] * (1 + len(layers)) + [bars])
-        acc_ax, bar_ax, angle_axes = axes[0], axes[-1], axes[1:-1]
+                                 width_ratios=[2.1] * (1 + len(layers)) + [final_width])
+        acc_ax, final_ax, angle_axes = axes[0], axes[-1], axes[1:-1]
         for m in methods:
             look = method(m)
             colour = look.color
@@ -100,15 +101,17 @@ def fig8(training):
         for j, m in enumerate(methods):
             look = method(m)
             x = np.arange(len(datasets)) + (j - (len(methods) - 1) / 2) * step
-            f = final.sel({"method": m, "dataset": datasets})  # (dataset, seed)
-            bar_ax.bar(x, f.mean("seed"), step * 0.9, yerr=f.std("seed"), color=look.color, capsize=1.5,
-                       label=look.label, error_kw={"lw": 0.8})
+            f = final.sel({"method": m, "dataset": datasets}).transpose("dataset", "seed")
+            for xi, seeds in zip(x, f.values):  # every seed a small dot, the mean a larger one (± std)
+                final_ax.plot(np.full(len(seeds), xi), seeds, "o", ms=1.8, color=look.color, alpha=0.5, mew=0)
+            final_ax.errorbar(x, f.mean("seed"), yerr=f.std("seed") if f.sizes["seed"] > 1 else None, fmt="o",
+                            ms=3.5, color=look.color, capsize=1.5, elinewidth=0.8, label=look.label)
             positions += list(x)
             names += [look.label] * len(datasets)
             rows += [(d, m, "final_test_accuracy", -1, float(v)) for d, v in zip(datasets, f.mean("seed").values)]
         if "bp_fa" in methods:
             for k, d in enumerate(datasets):
-                bar_ax.hlines(float(final.sel({"method": "bp_fa", "dataset": d}).mean()), k - 0.5, k + 0.5, color="0.3",
+                final_ax.hlines(float(final.sel({"method": "bp_fa", "dataset": d}).mean()), k - 0.5, k + 0.5, color="0.3",
                               ls="--", lw=0.8, zorder=3)
         for ax in (acc_ax, *angle_axes):
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -121,16 +124,17 @@ def fig8(training):
             ax.set_xlabel("epoch")
             ax.set_ylabel("angle [deg]")
             ax.set_ylim(-3, 100)
-        bar_ax.set_xticks(positions, names, rotation=90, fontsize=6)  # every bar is named
-        bar_ax.tick_params(axis="x", length=0, pad=2)
-        top = bar_ax.secondary_xaxis("top")  # the data set of each group of bars
+        final_ax.set_xticks(positions, names, rotation=90, fontsize=6)  # every point is named
+        final_ax.tick_params(axis="x", length=0, pad=2)
+        top = final_ax.secondary_xaxis("top")  # the data set of each group of points
         top.set_xticks(range(len(datasets)), [DATASET_LABEL[d].split(" ")[0] for d in datasets], fontsize=6)
         top.tick_params(length=0, pad=1)
         top.spines["top"].set_visible(False)
-        bar_ax.set_xlim(-0.5, len(datasets) - 0.5)
-        bar_ax.set_ylim(0, 100)  # bars start at zero: their lengths are the accuracies
-        bar_ax.set_ylabel("final test accuracy [%]")
-        bar_ax.set_title("last 5 epochs\n(- - BP+FA)", loc="left", fontsize=7)
+        final_ax.set_xlim(-0.5, len(datasets) - 0.5)
+        final_ax.margins(y=0.15)  # the differences between methods, not the distance from zero, are the result
+        final_ax.yaxis.grid(True, lw=0.3, color="0.85")
+        final_ax.set_ylabel("final test accuracy [%]")
+        final_ax.set_title("last 5 epochs\n(- - BP+FA)", loc="left", fontsize=7)
         reduced = ", digits: reduced network" if "digits" in datasets else ""
         seeds = counted(ds.sizes["seed"], "seed")
         fig.suptitle(f"Fig 8: CNN training ({seeds}, {len(epochs)} epochs{reduced})", fontsize=8)
@@ -146,7 +150,8 @@ def fig8_table(training):
     mean, std = final.mean("seed"), final.std("seed")
     for m in methods:
         at = [{"method": m, "dataset": d} for d in datasets]  # not sel(method=...): that is sel's own keyword
-        cells.append([f"{float(mean.sel(k)):.1f} ± {float(std.sel(k)):.1f}" for k in at])
+        spread = training.sizes["seed"] > 1  # no "± 0.0" for a single seed
+        cells.append([f"{float(mean.sel(k)):.1f}" + (f" ± {float(std.sel(k)):.1f}" if spread else "") for k in at])
         rows += [(m, d, float(mean.sel(k)), float(std.sel(k)), training.sizes["seed"]) for d, k in zip(datasets, at)]
     with style():
         # the row labels are the first column of the table itself, so that the table lies inside the axes
@@ -159,8 +164,9 @@ def fig8_table(training):
                          + [1.3 / (1.3 * len(datasets) + 0.6)] * len(datasets), bbox=[0, 0, 1, 1])
         table.auto_set_font_size(False)
         table.set_fontsize(7)
-        ax.set_title(f"Fig 8 table: final test accuracy [%]\n(last 5 epochs; mean ± std over "
-                     f"{counted(training.sizes['seed'], 'seed')})", fontsize=7)
+        over = (f"mean ± std over {counted(training.sizes['seed'], 'seed')}" if training.sizes["seed"] > 1
+                else "1 seed")
+        ax.set_title(f"Fig 8 table: final test accuracy [%]\n(last 5 epochs; {over})", fontsize=7)
     return fig, pd.DataFrame(rows, columns=["method", "dataset", "accuracy_mean", "accuracy_std", "seeds"])
 
 
