@@ -20,7 +20,7 @@ from .data import load_dataset
 from .network import CNN
 from .params import Salnet, ScalingRun, SGDKeys, WeightScatter
 from .rdd import RDDPhase
-from .salphase import SALPhase, alignment_angles
+from .salphase import SALPhase, alignment_angles, simulated_seconds
 from .scatter import ALGORITHMS, initial_salnet, initial_weights_fig7
 from .stdwi import STDWI
 from .train import fit, train
@@ -121,7 +121,7 @@ def salnet(params: dict, seed: int, checkpoint=None) -> xr.Dataset:
         progress.update()
     if not np.all(np.isfinite(angle)):
         raise FloatingPointError("a feedback matrix diverged in the SALNet run")
-    seconds = np.arange(epochs + 1) * batch * steps * 1e-3  # one step of one copy = 1 ms
+    seconds = simulated_seconds(np.arange(epochs + 1) * steps, batch)
     data = {"angle": _var(("epoch", "layer"), angle, "angle between W and B of each FC layer", "degree")}
     coords = {
         "epoch": ("epoch", np.arange(epochs + 1), {"long_name": "SAL epoch (one block, then one B update)"}),

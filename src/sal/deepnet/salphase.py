@@ -27,6 +27,13 @@ from .. import checks
 from ..metrics import angle
 
 NEVER = -(2**40)
+STEP_SECONDS = 1e-3  # simulated time of one step of one copy of the network (the official convention)
+
+
+def simulated_seconds(steps: int, batch: int) -> float:
+    """Simulated time of ``steps`` steps of ``batch`` parallel copies (``STEP_SECONDS`` per copy-step): the time
+    axis of figs 8 and 9."""
+    return steps * batch * STEP_SECONDS
 
 
 @njit(cache=True)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from ..deepnet.salphase import SALPhase
+from ..deepnet.salphase import SALPhase, simulated_seconds
 from ..deepnet.summaries import SCALING_ORDER, final_accuracy, scaling_metrics, sweep_shapes
 from ..headline import counted
 from ..store import parameters
@@ -174,7 +174,7 @@ def fig8_epoch_seconds() -> float:
     """Simulated time of fig 8's SAL phase per training epoch: ``SALPhase``'s defaults, which are fig 8's phase
     (5 blocks of 2000 steps, 32 copies, 1 ms per step: 320 s)."""
     d = {k: v.default for k, v in inspect.signature(SALPhase).parameters.items()}
-    return d["blocks_per_epoch"] * d["block_steps"] * d["batch"] * 1e-3
+    return simulated_seconds(d["blocks_per_epoch"] * d["block_steps"], d["batch"])
 
 
 def fig9(salnet):
