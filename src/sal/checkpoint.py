@@ -22,8 +22,8 @@ def _resumable(params: dict) -> str:
 class Checkpoint:
     """The checkpoint file of one run (``path`` None: no checkpointing; every call is then a no-op).
 
-    ``save`` writes at most every ``interval`` seconds (0: every call), and always when ``epoch`` is the
-    run's last, so that fast loops do not spend their time pickling.
+    ``save`` writes at most every ``interval`` seconds (0: every call), so that fast loops do not spend
+    their time pickling; an interrupted run then repeats at most ``interval`` seconds of work.
     """
 
     def __init__(self, path, kind: str, params: dict, interval: float = 0.0):
@@ -54,7 +54,7 @@ class Checkpoint:
         if self.path is None:
             return
         now = time.monotonic()
-        if now - self._last < self.interval and epoch < self.params["epochs"]:
+        if now - self._last < self.interval:
             return
         self._last = now
         record = {**state, "kind": self.kind, "params": _resumable(self.params), "epoch": epoch}
