@@ -26,6 +26,23 @@ def test_overlay_merges_recursively():
     assert config["principle"]["proof"]["b_i"] == DEFAULT["principle"]["proof"]["b_i"]  # kept
 
 
+def _empty_mappings(overlay, base, path=()):
+    for key, value in overlay.items():
+        below = base.get(key) if isinstance(base, dict) else None
+        if value == {} and below:
+            yield ".".join(map(str, path + (key,)))
+        elif isinstance(value, dict):
+            yield from _empty_mappings(value, below or {}, path + (key,))
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "config").glob("*.yaml") if p.name != "config.yaml"))
+def test_overlays_hold_no_empty_mapping_that_would_change_nothing(name):
+    """Overlays merge mappings (as Snakemake's --configfile does), so ``key: {}`` over a non-empty mapping of
+    config.yaml keeps every entry of it: a silent no-op (paper.yaml's fig S4 once meant fig 8's SAL phase so)."""
+    overlay = yaml.safe_load((ROOT / "config" / name).read_text()) or {}
+    assert list(_empty_mappings(overlay, DEFAULT)) == []
+
+
 BAD = [
     ("principle.stdd_examples.tau_ref", 1, "minimum of 2"),
     ("principle.stdd_examples.tau_ref", 2.5, "not of type 'integer'"),
