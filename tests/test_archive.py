@@ -123,17 +123,19 @@ def test_archived_fig8_holds_the_papers_claims():
 
 
 def test_archived_fig9_holds_the_papers_claims():
-    """Fig 9 at the paper's sizes (pure SAL, frozen random W): larger η aligns faster, to a higher noise floor.
-    Faster: in every FC layer the time until the angle falls below 45° does not grow with η, and the two
-    largest η get there. Higher floor: the two largest η have plateaued (drift within ±2° per 100 epochs over
-    the last 10 % of epochs) and η = 0.08 ends above η = 0.04 in every FC layer."""
+    """Fig 9 at the paper's sizes (pure SAL, frozen random W), each η run until its angles plateau (2000
+    epochs for η <= 0.02, 400 for the larger): larger η aligns faster, to a higher noise floor. Faster: every
+    η gets every FC layer below 45°, and the time it takes shrinks as η grows. Plateau: every η's angles
+    drift by less than 2° per 100 epochs over its last 10 % of epochs. Higher floor: the floor grows with η
+    in every FC layer."""
     m = salnet_metrics(archived("results/deepnet/salnet/summary.nc")).sortby("eta")
+    assert list(m["epochs"].values) == [2000, 2000, 400, 400]
     speed = m["time_to_threshold"].transpose("layer", "eta").values
-    assert np.isfinite(speed[:, -2:]).all()
-    assert (speed[:, :-1] >= speed[:, 1:]).all()  # inf (never) counts as the slowest
-    fast, slow = m.isel(eta=-1), m.isel(eta=-2)
-    assert (abs(fast["drift"]) < 2).all() and (abs(slow["drift"]) < 2).all()
-    assert (fast["floor"] > slow["floor"]).all()
+    assert np.isfinite(speed).all()
+    assert (speed[:, :-1] > speed[:, 1:]).all()
+    assert (abs(m["drift"]) < 2).all()
+    floor = m["floor"].transpose("layer", "eta").values
+    assert (floor[:, :-1] < floor[:, 1:]).all()
 
 
 def test_archived_figS3_shows_learning_below_the_top_layer():

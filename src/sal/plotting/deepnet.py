@@ -179,7 +179,8 @@ def fig8_epoch_seconds() -> float:
 
 def fig9(salnet):
     """Pure SAL with frozen random W: seed-mean angle per FC layer over simulated time, one line per η; the top
-    axis gives the time in fig-8 epochs of SAL phase."""
+    axis gives the time in fig-8 epochs of SAL phase. Time is logarithmic: doubling η shifts a curve left by a
+    constant (speed), and each η's plateau stays visible however short its run (noise floor)."""
     ds = salnet
     per_epoch = fig8_epoch_seconds()
     etas = sorted(ds["eta"].values)
@@ -196,9 +197,11 @@ def fig9(salnet):
                 n = int(np.isfinite(angle).sum())  # an η may have run fewer epochs (NaN after its last)
                 angle = angle[:n]
                 require_finite("fig9", angle)
-                axes[k].plot(t[:n], angle, color=cmap(j / max(len(etas) - 1, 1)), label=f"η = {eta:g}")
                 rows += [(layer, eta, ti, a) for ti, a in zip(t[:n], angle)]
+                shown = t[:n] > 0  # the log axis starts after the first epoch (t = 0 holds the initial angle)
+                axes[k].plot(t[:n][shown], angle[shown], color=cmap(j / max(len(etas) - 1, 1)), label=f"η = {eta:g}")
             axes[k].set_title(layer, loc="left")
+            axes[k].set_xscale("log")
             axes[k].set_xlabel("simulated time [s]")
             top = axes[k].secondary_xaxis("top", functions=(lambda x: x / per_epoch, lambda e: e * per_epoch))
             top.set_xlabel("fig-8 epochs", fontsize=6)
