@@ -63,6 +63,22 @@ def method(key) -> MethodStyle:
     return METHODS.get(str(key), MethodStyle(str(key), GREY, "-", "o"))
 
 
+class _MinorLabels(LogFormatterSciNotation):
+    """Minor tick labels of a log axis with at most one decade tick. Where matplotlib labels a subset (2, 3, 4
+    and 6 × 10^k, whose 3 and 4 crowd), only 2 and 5 × 10^k are labelled, as long as that leaves two labels
+    in view (with the decade ticks); otherwise matplotlib's choice stands."""
+
+    def set_locs(self, locs=None):
+        super().set_locs(locs)
+        if not 1 < len(self._sublabels) < self._base or self.axis is None:
+            return
+        low, high = sorted(self.axis.get_view_interval())
+        ticks = np.arange(np.floor(np.log10(low)), np.ceil(np.log10(high)) + 1)
+        kept = (10.0 ** ticks[:, None] * np.array([1.0, 2.0, 5.0])).ravel()
+        if np.count_nonzero((kept >= low) & (kept <= high)) >= 2:
+            self._sublabels = {1, 2, 5, self._base}
+
+
 def log_axis(ax, axis: str = "y") -> None:
     """A log axis labelled at its decades; one that spans less than a decade labels a few of the ticks
     between them instead (never all: they would overlap)."""
@@ -71,7 +87,7 @@ def log_axis(ax, axis: str = "y") -> None:
     which.set_major_locator(LogLocator(base=10))
     which.set_minor_locator(LogLocator(base=10, subs=np.arange(2, 10)))
     which.set_major_formatter(LogFormatterSciNotation(base=10))
-    which.set_minor_formatter(LogFormatterSciNotation(base=10, labelOnlyBase=False, minor_thresholds=(1, 0.05)))
+    which.set_minor_formatter(_MinorLabels(base=10, labelOnlyBase=False, minor_thresholds=(1, 0.05)))
 
 
 @contextmanager

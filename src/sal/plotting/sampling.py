@@ -139,7 +139,7 @@ def _noise_figure(ds, title, kp_best=None):
             a.xaxis.set_major_locator(MaxNLocator(nbins=5))
         _note_left_out(fig)
         handles, labels = ax[0, 0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncols=len(labels))  # one legend, off the data
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 3))  # one legend, off the data
         fig.suptitle(f"{title} (protocol {protocol})", fontsize=8)
     return fig, pd.concat([pd.DataFrame(curves), pd.DataFrame(finals)], axis=1)
 
